@@ -1,0 +1,105 @@
+// asyncore for C++: socket addresses.
+//
+// One value type for IPv4, IPv6 and (where the platform has it) AF_UNIX. It
+// holds no platform structure: the platform layer converts it to and from the
+// native sockaddr, so this header is the same everywhere.
+//
+//     asyncore::address a("127.0.0.1", 8080);      // IPv4
+//     asyncore::address b("::1", 0);               // IPv6, any free port
+//     asyncore::address c("", 0);                  // IPv4 INADDR_ANY (Python's '')
+//     auto u = asyncore::address::local("/tmp/s"); // AF_UNIX
+//     a.to_string();  // "127.0.0.1:8080", the text Python's repr shows
+//
+// Only numeric hosts and "localhost" are parsed here; the constructor never
+// blocks. address::resolve() asks the platform's resolver (it may block, as
+// Python's connect does).
+#ifndef ASYNCORE_ADDRESS_HPP
+#define ASYNCORE_ADDRESS_HPP
+
+#include <asyncore/config.hpp>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace asyncore {
+
+/// Address families (Python: socket.AF_INET, AF_INET6, AF_UNIX).
+enum class family : std::uint8_t { unspec = 0, inet, inet6, local };
+
+/// Socket types (Python: socket.SOCK_STREAM, SOCK_DGRAM).
+enum class socket_type : std::uint8_t { stream = 1, dgram };
+
+class address {
+ public:
+  /// An empty address (family::unspec). `!a` is true for it.
+  address() noexcept = default;
+
+  /// Parses a numeric IPv4 or IPv6 host ("127.0.0.1", "::1", "fe80::1%2"),
+  /// "localhost" (127.0.0.1) or "" (IPv4 any). Text that does not parse gives
+  /// an empty address; bind/connect then fail with errc::invalid_address.
+  /// Use parse() to get the error at once.
+  address(std::string_view host, std::uint16_t port) noexcept;
+
+  /// Like the constructor, but reports text that does not parse.
+  static address parse(std::string_view host, std::uint16_t port, std::error_code& ec) noexcept;
+
+  /// An AF_UNIX address (a filesystem path; a leading '\0' is Linux's abstract
+  /// namespace).
+  static address local(std::string_view path) noexcept;
+
+  /// IPv4 / IPv6 "any" and loopback addresses.
+  static address any(family f, std::uint16_t port = 0) noexcept;
+  static address loopback(family f, std::uint16_t port = 0) noexcept;
+
+  /// Resolves a host name with the platform's resolver (blocking). `f` may be
+  /// unspec to take the first address of any family.
+  static address resolve(std::string_view host, std::uint16_t port, family f, std::error_code& ec);
+#if ASYNCORE_HAS_EXCEPTIONS
+  static address resolve(std::string_view host, std::uint16_t port, family f = family::unspec);
+#endif
+
+  /// Builds an IP address from raw network-order bytes (4 or 16 of them).
+  static address from_bytes(family f, const std::uint8_t* bytes, std::uint16_t port,
+                            std::uint32_t scope_id = 0, std::uint32_t flowinfo = 0) noexcept;
+
+  family get_family() const noexcept { return family_; }
+  bool is_v4() const noexcept { return family_ == family::inet; }
+  bool is_v6() const noexcept { return family_ == family::inet6; }
+  bool is_local() const noexcept { return family_ == family::local; }
+  explicit operator bool() const noexcept { return family_ != family::unspec; }
+
+  std::uint16_t port() const noexcept { return port_; }
+  void set_port(std::uint16_t p) noexcept { port_ = p; }
+  std::uint32_t scope_id() const noexcept { return scope_id_; }
+  std::uint32_t flowinfo() const noexcept { return flowinfo_; }
+  /// The 4 (IPv4) or 16 (IPv6) address bytes, network order.
+  const std::uint8_t* bytes() const noexcept { return bytes_.data(); }
+  /// The AF_UNIX path.
+  const std::string& path() const noexcept { return path_; }
+
+  /// The host as text: "127.0.0.1", "::1" (RFC 5952 form), or the path.
+  std::string host() const;
+
+  /// The text Python's dispatcher repr shows for this address:
+  /// "127.0.0.1:8080" for IPv4, "('::1', 8080, 0, 0)" for IPv6, "'/path'"
+  /// for AF_UNIX, "None" when empty.
+  std::string to_string() const;
+
+  friend bool operator==(const address& a, const address& b) noexcept;
+  friend bool operator!=(const address& a, const address& b) noexcept { return !(a == b); }
+
+ private:
+  family family_ = family::unspec;
+  std::uint16_t port_ = 0;
+  std::uint32_t scope_id_ = 0;
+  std::uint32_t flowinfo_ = 0;
+  std::array<std::uint8_t, 16> bytes_{};
+  std::string path_;
+};
+
+}  // namespace asyncore
+
+#endif  // ASYNCORE_ADDRESS_HPP

@@ -1,0 +1,60 @@
+// asyncore for C++: compile-time configuration.
+//
+// Every option has a documented default here. To change one without touching
+// the build, put an `asyncore_user_config.hpp` on the include path: it is read
+// first. CMake options only set these macros.
+#ifndef ASYNCORE_CONFIG_HPP
+#define ASYNCORE_CONFIG_HPP
+
+#if defined(__has_include)
+#if __has_include(<asyncore_user_config.hpp>)
+#include <asyncore_user_config.hpp>
+#endif
+// Written by CMake at configure time: which platform layer the library was
+// built with (ASYNCORE_PLATFORM_NAME) and what it provides (ASYNCORE_HAS_*).
+#if __has_include(<asyncore/build_config.hpp>)
+#include <asyncore/build_config.hpp>
+#endif
+#endif
+
+/// ASYNCORE_NO_EXCEPTIONS: define to 1 to drop every throwing overload. It is
+/// set automatically when the compiler has exceptions off (-fno-exceptions),
+/// the way fmt detects it. Every operation keeps its std::error_code overload.
+#ifndef ASYNCORE_NO_EXCEPTIONS
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define ASYNCORE_NO_EXCEPTIONS 0
+#else
+#define ASYNCORE_NO_EXCEPTIONS 1
+#endif
+#endif
+#define ASYNCORE_HAS_EXCEPTIONS (!ASYNCORE_NO_EXCEPTIONS)
+
+/// ASYNCORE_HAS_FILE_DISPATCHER: file_wrapper and file_dispatcher exist only
+/// where files can be polled (POSIX), as in Python.
+#ifndef ASYNCORE_HAS_FILE_DISPATCHER
+#define ASYNCORE_HAS_FILE_DISPATCHER 0
+#endif
+
+/// ASYNCORE_DEFAULT_MAX_RECORD: async_chat's default limit on the record being
+/// collected (bytes). 0 turns the limit off. Configurable per channel too.
+#ifndef ASYNCORE_DEFAULT_MAX_RECORD
+#define ASYNCORE_DEFAULT_MAX_RECORD (1024u * 1024u)
+#endif
+
+/// ASYNCORE_IN_BUFFER_SIZE / ASYNCORE_OUT_BUFFER_SIZE: async_chat's default
+/// ac_in_buffer_size and ac_out_buffer_size (Python: 65536 each). Small
+/// targets lower them in asyncore_user_config.hpp.
+#ifndef ASYNCORE_IN_BUFFER_SIZE
+#define ASYNCORE_IN_BUFFER_SIZE 65536u
+#endif
+#ifndef ASYNCORE_OUT_BUFFER_SIZE
+#define ASYNCORE_OUT_BUFFER_SIZE 65536u
+#endif
+
+/// ASYNCORE_WRITE_BUDGET: how many bytes one write event may send on one
+/// channel before the loop moves on to the others (fairness bound).
+#ifndef ASYNCORE_WRITE_BUDGET
+#define ASYNCORE_WRITE_BUDGET (1024u * 1024u)
+#endif
+
+#endif  // ASYNCORE_CONFIG_HPP

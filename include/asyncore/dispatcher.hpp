@@ -1,0 +1,271 @@
+// asyncore for C++: dispatcher, the base of every channel (Python's
+// asyncore.dispatcher).
+//
+// A channel is a dispatcher subclass that overrides the handle_* hooks and
+// the readable()/writable() predicates; loop() calls them:
+//
+//     class echo_handler : public asyncore::dispatcher {
+//      public:
+//       using dispatcher::dispatcher;
+//       void handle_read() override {
+//         char buf[8192];
+//         std::error_code ec;
+//         std::size_t n = recv(buf, sizeof buf, ec);
+//         if (n) send(buf, n, ec);
+//       }
+//     };
+//
+//     class echo_server : public asyncore::dispatcher {
+//      public:
+//       explicit echo_server(const asyncore::address& a) {
+//         create_socket(a.get_family());
+//         set_reuse_addr();
+//         bind(a);
+//         listen(5);
+//       }
+//       void handle_accepted(asyncore::socket sock, const asyncore::address&) override {
+//         asyncore::make_owned<echo_handler>(std::move(sock));  // freed after it closes
+//       }
+//     };
+//
+// State, as in Python: `connected`, `accepting`, `connecting` and `addr` are
+// public members. The loop calls, per ready channel, handle_read_event /
+// handle_write_event / handle_expt_event, which turn readiness into
+// handle_accept, handle_connect, handle_read, handle_write, handle_expt and
+// handle_close. Every I/O call has an std::error_code overload that never
+// throws; see the README's table for the mapping from Python.
+//
+// Error-to-callback mapping (the same on every backend and platform):
+//  - end of stream, and the "disconnected" errors (reset, aborted, broken
+//    pipe, not connected, shut down) give handle_close();
+//  - a failed connect gives handle_error() with the connect error as cause;
+//  - any other error, and any exception a handler throws, give
+//    handle_error(cause), whose default logs one line and calls handle_close();
+//  - exit_now (and socket_map::request_exit) leave loop().
+// No handler runs on a channel after it closed.
+#ifndef ASYNCORE_DISPATCHER_HPP
+#define ASYNCORE_DISPATCHER_HPP
+
+#include <asyncore/address.hpp>
+#include <asyncore/config.hpp>
+#include <asyncore/error.hpp>
+#include <asyncore/socket.hpp>
+#include <asyncore/socket_map.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace asyncore {
+
+/// What dispatcher::accept() returns: the new connection and its peer.
+struct accepted_socket {
+  asyncore::socket sock;
+  address addr;
+};
+
+class dispatcher {
+ public:
+  /// A dispatcher with no socket, not registered (Python: dispatcher()).
+  /// `map` null means default_map().
+  explicit dispatcher(socket_map* map = nullptr) noexcept;
+
+  /// Adopts a socket, usually one from accept (Python: dispatcher(sock)):
+  /// makes it non-blocking, registers it in `map`, sets connected=true and
+  /// addr to the peer's address. If the peer is already gone (ENOTCONN or
+  /// EINVAL from getpeername), connected=false and addr stays empty. Any other
+  /// error unregisters and closes the socket and is reported through `ec`.
+  dispatcher(asyncore::socket sock, socket_map* map, std::error_code& ec);
+#if ASYNCORE_HAS_EXCEPTIONS
+  /// As above; throws std::system_error on the "other error" case.
+  explicit dispatcher(asyncore::socket sock, socket_map* map = nullptr);
+#endif
+
+  /// Unregisters the channel and closes its socket.
+  virtual ~dispatcher();
+
+  dispatcher(const dispatcher&) = delete;
+  dispatcher& operator=(const dispatcher&) = delete;
+
+  // -- state (Python's attributes) -------------------------------------
+  bool connected = false;
+  bool accepting = false;
+  bool connecting = false;
+  /// The peer (after accept/connect) or the bound address (after bind).
+  address addr;
+  /// Python's `debug`: dispatcher_with_send logs what it sends when set.
+  bool debug = false;
+
+  // -- predicates (called by loop() once per iteration, before waiting) --
+  /// Default true (Python).
+  virtual bool readable();
+  /// Default true (Python). A connected plain dispatcher that does not
+  /// override this is woken on every iteration, exactly as in Python.
+  virtual bool writable();
+
+  // -- handlers ------------------------------------------------------------
+  virtual void handle_read();     ///< default: logs "unhandled read event"
+  virtual void handle_write();    ///< default: logs "unhandled write event"
+  virtual void handle_expt();     ///< default: logs "unhandled incoming priority event"
+  virtual void handle_connect();  ///< default: logs "unhandled connect event"
+  /// Default: accept() one connection and pass it to handle_accepted.
+  virtual void handle_accept();
+  /// Default: closes the socket and logs "unhandled accepted event".
+  virtual void handle_accepted(asyncore::socket sock, const address& addr);
+  /// Default: logs "unhandled close event" and calls close().
+  virtual void handle_close();
+  /// Default: logs "uncaptured error, closing channel <repr> (<cause>)" at
+  /// type "error" and calls handle_close(). Whatever this throws leaves loop().
+  virtual void handle_error(const error_cause& cause);
+
+  // -- events (the loop's entry points; overridable as in Python) ---------
+  virtual void handle_read_event();
+  virtual void handle_write_event();
+  virtual void handle_expt_event();
+  /// Completes a connect: reads SO_ERROR; on success calls handle_connect()
+  /// and then sets connected=true (inside handle_connect, connected is still
+  /// false, as in Python). On failure `connecting` becomes false and the
+  /// error is returned (the loop passes it to handle_error).
+  std::error_code handle_connect_event();
+
+  // -- socket methods ----------------------------------------------------
+  /// Creates a non-blocking socket and registers it (Python create_socket).
+  void create_socket(family f, socket_type t, std::error_code& ec);
+  /// Takes a socket and registers it in `map` (null: this channel's map).
+  void set_socket(asyncore::socket sock, socket_map* map = nullptr);
+  /// Allows a fast restart of a listening server (SO_REUSEADDR on POSIX; on
+  /// Windows SO_EXCLUSIVEADDRUSE, which does the same without letting another
+  /// process steal the port). Errors are ignored, as in Python.
+  void set_reuse_addr() noexcept;
+  /// Sets addr (before binding, as Python does), then binds.
+  void bind(const address& a, std::error_code& ec);
+  /// Sets accepting=true, then listens.
+  void listen(int backlog, std::error_code& ec);
+  /// Starts a connect: connected=false, connecting=true. When the connect
+  /// completes at once (AF_UNIX), handle_connect_event runs before this
+  /// returns. On an immediate failure `connecting` is reset (a fix) and
+  /// the error is reported.
+  void connect(const address& a, std::error_code& ec);
+  /// One connection, or nullopt when there is none to take: would-block,
+  /// a connection aborted before it was accepted, and protocol errors give
+  /// nullopt with no error. Running out of descriptors or buffers gives
+  /// nullopt and the error (e.g. too_many_files_open), never closes the
+  /// listener, and pauses accepting briefly so the loop does not spin.
+  std::optional<accepted_socket> accept(std::error_code& ec);
+  /// Sends; returns the bytes sent. Would-block returns 0. A disconnected
+  /// peer calls handle_close() and returns 0. A closed channel returns 0.
+  std::size_t send(const void* data, std::size_t n, std::error_code& ec);
+  std::size_t send(std::string_view data, std::error_code& ec) { return send(data.data(), data.size(), ec); }
+  /// Receives up to n bytes; returns how many. 0 means "nothing now": either
+  /// the socket would block (no handler runs; not an error, not EOF) or the
+  /// stream ended or was reset, in which case handle_close() has run.
+  std::size_t recv(void* buf, std::size_t n, std::error_code& ec);
+  /// Convenience: recv into a string (allocates).
+  std::string recv(std::size_t n, std::error_code& ec);
+  /// UDP. A zero-length datagram is not end of stream: it returns 0 with
+  /// `from` set; would-block returns 0 with `from` empty.
+  std::size_t sendto(const void* data, std::size_t n, const address& to, std::error_code& ec);
+  std::size_t recvfrom(void* buf, std::size_t n, address& from, std::error_code& ec);
+  /// Unregisters the channel and closes its socket; clears connected,
+  /// accepting and connecting. Safe to call twice, and from any handler.
+  virtual void close();
+  void close(std::error_code& ec);
+
+#if ASYNCORE_HAS_EXCEPTIONS
+  void create_socket(family f = family::inet, socket_type t = socket_type::stream);
+  void bind(const address& a);
+  void listen(int backlog);
+  void connect(const address& a);
+  std::optional<accepted_socket> accept();
+  std::size_t send(const void* data, std::size_t n);
+  std::size_t send(std::string_view data) { return send(data.data(), data.size()); }
+  std::size_t recv(void* buf, std::size_t n);
+  std::string recv(std::size_t n);
+  std::size_t sendto(const void* data, std::size_t n, const address& to);
+  std::size_t recvfrom(void* buf, std::size_t n, address& from);
+#endif
+
+  // -- registration --------------------------------------------------------
+  /// Registers the socket in `map` (null: this channel's map).
+  void add_channel(socket_map* map = nullptr);
+  /// Removes the channel from its map (idempotent).
+  void del_channel(socket_map* map = nullptr) noexcept;
+
+  // -- access ----------------------------------------------------------------
+  /// Python's `self.socket`.
+  asyncore::socket& socket() noexcept { return socket_; }
+  const asyncore::socket& socket() const noexcept { return socket_; }
+  /// The registered handle (Python's `_fileno`), or invalid_handle.
+  native_handle_type fileno() const noexcept { return fileno_; }
+  /// The map this channel uses (Python's `_map`).
+  socket_map* map() const noexcept { return map_; }
+  /// True while registered in a map.
+  bool registered() const noexcept { return slot_ != npos; }
+  /// Python's repr: "<asyncore::dispatcher listening 127.0.0.1:0 at 0x...>".
+  std::string repr() const;
+  /// The class name repr shows; override it in subclasses for better logs.
+  virtual std::string_view type_name() const { return "asyncore::dispatcher"; }
+
+  // -- logging ---------------------------------------------------------------
+  /// Writes "log: <message>" to the log sink's stderr stream.
+  virtual void log(std::string_view message);
+  /// Writes "<type>: <message>" to the sink's stdout stream unless `type` is
+  /// ignored (by default "warning" is: the "unhandled ..." messages are
+  /// silent, as in Python).
+  virtual void log_info(std::string_view message, std::string_view type = "info");
+  /// Replaces the ignored log types (Python: self.ignore_log_types = ...).
+  void set_ignore_log_types(std::vector<std::string> types);
+  bool log_type_ignored(std::string_view type) const noexcept;
+
+  // -- used by the loop --------------------------------------------------------
+  /// Counts close() calls: the loop compares it around each handler so that
+  /// no handler runs after the channel closed.
+  std::uint32_t close_count() const noexcept { return closes_; }
+  /// Delivers an error with Python's mapping: disconnects to handle_close,
+  /// anything else to handle_error.
+  void deliver_error(const std::error_code& ec, const char* what);
+  /// Monotonic time (µs) before which accepting is paused (resource errors).
+  std::int64_t accept_paused_until() const noexcept { return accept_pause_until_; }
+
+ private:
+  friend class socket_map;
+  template <class T, class... Args>
+  friend T* make_owned(Args&&... args);
+  static constexpr std::uint32_t npos = 0xffffffffu;
+
+  asyncore::socket socket_;
+  socket_map* map_;
+  socket_map* registered_in_ = nullptr;
+  native_handle_type fileno_ = invalid_handle;
+  std::uint32_t slot_ = npos;
+  std::uint32_t closes_ = 0;
+  bool owned_ = false;
+  bool in_graveyard_ = false;
+  std::int64_t accept_pause_until_ = 0;
+  std::int64_t accept_pause_us_ = 0;
+  std::unique_ptr<std::vector<std::string>> ignore_log_types_;
+};
+
+/// Creates a channel owned by its map (Python's "create and forget" pattern,
+/// usually inside handle_accepted). The map frees it after it closes, never
+/// while one of its own handlers is running. Returns a pointer that stays
+/// valid until the channel has closed and the loop has moved on; do not
+/// delete it.
+template <class T, class... Args>
+T* make_owned(Args&&... args) {
+  T* p = new T(std::forward<Args>(args)...);
+  dispatcher* d = p;
+  d->owned_ = true;
+  socket_map* m = d->registered_in_ ? d->registered_in_ : (d->map_ ? d->map_ : &default_map());
+  if (!d->registered()) m->adopt(d);
+  return p;
+}
+
+}  // namespace asyncore
+
+#endif  // ASYNCORE_DISPATCHER_HPP

@@ -1,0 +1,35 @@
+// asyncore for C++: where dispatcher::log and log_info write.
+//
+// Python writes log() lines to stderr and log_info() lines to stdout. Here
+// both go through one replaceable sink, so a GUI application or firmware can
+// route them elsewhere:
+//
+//     asyncore::set_log_sink([](void*, asyncore::log_stream s, std::string_view line) {
+//       my_logger(s == asyncore::log_stream::log ? "asyncore" : "app", line);
+//     }, nullptr);
+//
+// The sink gets whole lines without the newline ("log: ...", "info: ...").
+// Set it before starting loops on other threads; the default sink writes to
+// stderr / stdout.
+#ifndef ASYNCORE_LOG_HPP
+#define ASYNCORE_LOG_HPP
+
+#include <string_view>
+
+namespace asyncore {
+
+/// log_stream::log is Python's stderr stream (dispatcher::log), info its
+/// stdout stream (dispatcher::log_info).
+enum class log_stream { log, info };
+
+using log_sink = void (*)(void* context, log_stream stream, std::string_view line);
+
+/// Replaces the sink; nullptr restores the default (stderr / stdout).
+void set_log_sink(log_sink sink, void* context) noexcept;
+
+/// Writes one line through the current sink.
+void write_log(log_stream stream, std::string_view line);
+
+}  // namespace asyncore
+
+#endif  // ASYNCORE_LOG_HPP

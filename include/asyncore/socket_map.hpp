@@ -1,0 +1,128 @@
+// asyncore for C++: the channel registry (Python's `socket_map`).
+//
+// A socket_map holds the channels one loop serves. Python's module-global dict
+// is `asyncore::default_map()`; explicit maps let one loop run per thread
+// (a map and its channels belong to one thread at a time).
+//
+//     asyncore::socket_map map;
+//     echo_server server(&map, port);
+//     asyncore::loop(30.0, true, &map);      // until the map is empty
+//
+// Membership is what makes a channel live: close() removes it, and loop()
+// returns when the map is empty. Unlike Python's dict, the registry keeps a
+// slot per registration, so a descriptor that is closed and reused inside one
+// loop iteration never receives the old channel's events, and a channel
+// removed (or destroyed) during an iteration gets no further handler calls.
+//
+// Channels made with asyncore::make_owned<T>(...) are owned by their map:
+// they are freed after they close, once no handler of theirs is running (at
+// the end of the loop iteration, in close_all, or when the map is destroyed).
+//
+// The map must outlive the user-owned channels registered in it.
+#ifndef ASYNCORE_SOCKET_MAP_HPP
+#define ASYNCORE_SOCKET_MAP_HPP
+
+#include <asyncore/config.hpp>
+#include <asyncore/socket.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace asyncore {
+
+class dispatcher;
+
+/// Readiness and interest bits, in one portable encoding (Python's
+/// select.POLLIN ... POLLNVAL have platform values; these do not).
+enum : unsigned {
+  pollin = 0x01,
+  pollout = 0x02,
+  pollpri = 0x04,
+  pollerr = 0x08,
+  pollhup = 0x10,
+  pollnval = 0x20,
+};
+
+/// Loop backends. `select` and `poll` exist everywhere the library builds
+/// (POSIX select/poll, Windows select/WSAPoll, lwip_select/lwip_poll);
+/// `epoll` only on Linux. loop(use_poll) picks `poll` or `select`.
+enum class backend : std::uint8_t { select = 0, poll, epoll };
+constexpr std::size_t backend_count = 3;
+
+namespace detail {
+class poller;
+
+/// One registration. The loop reads `want` (computed from readable()/
+/// writable() before waiting); persistent backends (epoll) keep their own
+/// bookkeeping in `kernel`.
+struct slot {
+  dispatcher* d = nullptr;
+  native_handle_type handle = invalid_handle;
+  std::uint8_t want = 0;
+  std::uint8_t kernel = 0;
+};
+
+/// One ready channel, as a backend reports it.
+struct ready_event {
+  std::uint32_t slot;
+  std::uint32_t events;  // pollin ... pollnval, plus detail::ev_unwatchable
+};
+
+/// The backend could not watch the handle at all (select: fd >= FD_SETSIZE).
+constexpr std::uint32_t ev_unwatchable = 0x100;
+}  // namespace detail
+
+class socket_map {
+ public:
+  socket_map();
+  ~socket_map();
+  socket_map(const socket_map&) = delete;
+  socket_map& operator=(const socket_map&) = delete;
+
+  /// Number of registered channels (Python's len(map)).
+  std::size_t size() const noexcept { return live_; }
+  bool empty() const noexcept { return live_ == 0; }
+  /// The channel registered under a handle, or nullptr (Python's map.get(fd)).
+  dispatcher* find(native_handle_type h) const noexcept;
+  /// A snapshot of the registered channels, in registration order.
+  std::vector<dispatcher*> channels() const;
+
+  /// Makes the loop running on this map return after the current iteration
+  /// (the exit request of builds without exceptions; see exit_now).
+  void request_exit() noexcept { exit_requested_ = true; }
+
+  // -- used by the loop and the backends; not for applications -------------
+  std::vector<detail::slot>& slots() noexcept { return slots_; }
+  detail::poller* poller_for(backend b, std::error_code& ec);
+  bool exit_requested() const noexcept { return exit_requested_; }
+  void clear_exit_request() noexcept { exit_requested_ = false; }
+  /// Dispatch depth: > 0 while a loop iteration on this map is running.
+  void enter() noexcept { ++depth_; }
+  void leave() noexcept;
+  void add(dispatcher& d);
+  void remove(dispatcher& d) noexcept;
+  void adopt(dispatcher* d);        // make_owned: the map frees it after it closes
+  void collect() noexcept;          // frees closed owned channels, compacts slots
+  void close_owned_all() noexcept;  // used by close_all and the destructor
+
+ private:
+  std::vector<detail::slot> slots_;
+  std::unordered_map<native_handle_type, std::uint32_t> index_;
+  std::vector<dispatcher*> graveyard_;
+  std::unique_ptr<detail::poller> pollers_[backend_count];
+  std::size_t live_ = 0;
+  std::size_t holes_ = 0;
+  unsigned depth_ = 0;
+  bool exit_requested_ = false;
+};
+
+/// The default map, used wherever a `socket_map*` argument is null (Python's
+/// module-level socket_map). It lives for the whole program.
+socket_map& default_map() noexcept;
+
+}  // namespace asyncore
+
+#endif  // ASYNCORE_SOCKET_MAP_HPP

@@ -1,0 +1,91 @@
+// asyncore for C++ (internal): the platform interface.
+//
+// Everything the common code (dispatcher, loop, socket_map, async_chat) needs
+// from the operating system or TCP/IP stack is declared here, in neutral
+// types. Each of src/posix, src/win32 and src/lwip defines all of it; CMake
+// compiles exactly one of them (ASYNCORE_PLATFORM). Common code includes this
+// header and never a system socket header, never reads errno or
+// WSAGetLastError(), and has no platform #ifdef.
+//
+// Error contract: every function reports failure through `ec`, translated to
+// portable conditions (std::errc values in the generic category; a platform
+// with its own codes translates them here, not in common code). In
+// particular:
+//   - would block                  -> std::errc::operation_would_block
+//   - non-blocking connect pending -> std::errc::operation_in_progress
+//   - interrupted wait             -> std::errc::interrupted (the loop retries)
+#ifndef ASYNCORE_SRC_PLATFORM_HPP
+#define ASYNCORE_SRC_PLATFORM_HPP
+
+#include <asyncore/address.hpp>
+#include <asyncore/loop.hpp>
+#include <asyncore/socket.hpp>
+#include <asyncore/socket_map.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <system_error>
+
+namespace asyncore {
+namespace detail {
+
+class poller;
+
+namespace platform {
+
+using handle = native_handle_type;
+
+// -- sockets ---------------------------------------------------------------
+/// A new socket: non-blocking, not inherited by child processes, and never
+/// raising SIGPIPE (where the platform has it).
+handle open(family f, socket_type t, std::error_code& ec) noexcept;
+void close(handle h, std::error_code& ec) noexcept;
+void bind(handle h, const address& a, std::error_code& ec) noexcept;
+void listen(handle h, int backlog, std::error_code& ec) noexcept;
+void connect(handle h, const address& a, std::error_code& ec) noexcept;
+/// The accepted socket has the same properties as open()'s.
+handle accept(handle h, address* peer, std::error_code& ec) noexcept;
+std::size_t send(handle h, const void* p, std::size_t n, bool oob, std::error_code& ec) noexcept;
+std::size_t recv(handle h, void* p, std::size_t n, std::error_code& ec) noexcept;
+std::size_t sendto(handle h, const void* p, std::size_t n, const address& to, std::error_code& ec) noexcept;
+std::size_t recvfrom(handle h, void* p, std::size_t n, address& from, std::error_code& ec) noexcept;
+void shutdown(handle h, shutdown_type how, std::error_code& ec) noexcept;
+address local_address(handle h, std::error_code& ec);
+address peer_address(handle h, std::error_code& ec);
+int getsockopt(handle h, sockopt opt, std::error_code& ec) noexcept;
+void setsockopt(handle h, sockopt opt, int value, std::error_code& ec) noexcept;
+/// SO_ERROR, read and cleared, translated. A handle that is not a socket
+/// (a file_dispatcher's descriptor) has no pending error.
+std::error_code pending_error(handle h) noexcept;
+/// The platform's "fast restart" for listeners (SO_REUSEADDR on POSIX,
+/// SO_EXCLUSIVEADDRUSE on Windows, SO_REUSEADDR under SO_REUSE on lwIP).
+void set_reuse_addr(handle h, std::error_code& ec) noexcept;
+void set_blocking(handle h, bool blocking, std::error_code& ec) noexcept;
+bool blocking(handle h, std::error_code& ec) noexcept;
+bool inheritable(handle h, std::error_code& ec) noexcept;
+family get_family(handle h, std::error_code& ec) noexcept;
+socket_type get_type(handle h, std::error_code& ec) noexcept;
+/// A connected stream pair.
+void socket_pair(handle out[2], std::error_code& ec) noexcept;
+address resolve(std::string_view host, std::uint16_t port, family f, std::error_code& ec);
+
+// -- time --------------------------------------------------------------------
+/// A monotonic clock in microseconds.
+std::int64_t monotonic_us() noexcept;
+/// Sleeps about `us` microseconds (us < 0: without limit), resuming after
+/// signals. Used when no channel wants any event.
+void sleep_us(std::int64_t us) noexcept;
+
+// -- loop ----------------------------------------------------------------------
+/// The backend's poller, or null with errc::backend_unavailable.
+std::unique_ptr<poller> make_poller(backend b, std::error_code& ec);
+bool has_backend(backend b) noexcept;
+const capabilities& caps() noexcept;
+
+}  // namespace platform
+}  // namespace detail
+}  // namespace asyncore
+
+#endif  // ASYNCORE_SRC_PLATFORM_HPP

@@ -1,0 +1,57 @@
+// asyncore for C++ (internal): the backend seam.
+//
+// A poller waits for readiness on the channels of one socket_map. The loop
+// (src/loop.cpp) samples every channel's readable()/writable() into
+// slot::want before each wait; the poller turns the slots into its system
+// call and reports ready slots in the portable bits (pollin ... pollnval) of
+// socket_map.hpp. It reports what the system said: pollhup/pollerr are passed
+// through and the loop decides what they mean, so every backend gets the same
+// error-to-callback mapping.
+//
+// Pollers are created once per map and backend (socket_map::poller_for) and
+// live as long as the map, so a persistent backend (epoll) can keep kernel
+// registrations between iterations: slot::kernel is its bookkeeping, forget()
+// tells it a handle left the map. Slots never move during an iteration; a
+// slot whose channel left has d == nullptr.
+#ifndef ASYNCORE_SRC_POLLER_HPP
+#define ASYNCORE_SRC_POLLER_HPP
+
+#include <asyncore/socket_map.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <system_error>
+#include <vector>
+
+namespace asyncore {
+namespace detail {
+
+class poller {
+ public:
+  virtual ~poller() = default;
+
+  /// Waits up to `timeout_us` microseconds (< 0: without limit) for the
+  /// slots [0, n) whose want is non-zero, and appends one ready_event per
+  /// ready slot to `out`. Only called when at least one slot wants
+  /// something. std::errc::interrupted means "retry with the time left".
+  /// A handle the backend cannot watch is reported as ready with
+  /// ev_unwatchable rather than failing the whole wait.
+  virtual void wait(std::vector<slot>& slots, std::size_t n, std::int64_t timeout_us,
+                    std::vector<ready_event>& out, std::error_code& ec) = 0;
+
+  /// The handle left the map (it may still be open).
+  virtual void forget(native_handle_type) noexcept {}
+};
+
+/// Converts a timeout to whole milliseconds for poll-like calls: rounds up
+/// (so 0.5 ms waits 1 ms, never 0) and clamps to int's range; < 0 stays -1.
+inline int timeout_ms_ceil(std::int64_t us) noexcept {
+  if (us < 0) return -1;
+  std::int64_t ms = (us + 999) / 1000;
+  return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
+}
+
+}  // namespace detail
+}  // namespace asyncore
+
+#endif  // ASYNCORE_SRC_POLLER_HPP

@@ -234,6 +234,7 @@ class dispatcher {
 
  private:
   friend class socket_map;
+  void adopt_socket(asyncore::socket sock, std::error_code& ec);
   template <class T, class... Args>
   friend T* make_owned(Args&&... args);
   static constexpr std::uint32_t npos = 0xffffffffu;
@@ -244,8 +245,9 @@ class dispatcher {
   native_handle_type fileno_ = invalid_handle;
   std::uint32_t slot_ = npos;
   std::uint32_t closes_ = 0;
+  socket_map* buried_in_ = nullptr;  // the map that will free this owned channel
   bool owned_ = false;
-  bool in_graveyard_ = false;
+  bool datagram_ = false;
   std::int64_t accept_pause_until_ = 0;
   std::int64_t accept_pause_us_ = 0;
   std::unique_ptr<std::vector<std::string>> ignore_log_types_;

@@ -105,13 +105,19 @@ class socket_map {
   void add(dispatcher& d);
   void remove(dispatcher& d) noexcept;
   void adopt(dispatcher* d);        // make_owned: the map frees it after it closes
-  void collect() noexcept;          // frees closed owned channels, compacts slots
-  void close_owned_all() noexcept;  // used by close_all and the destructor
+  void unbury(dispatcher* d) noexcept;  // an owned channel deleted by hand
+  void collect() noexcept;          // frees closed owned channels, compacts slots (depth 0 only)
+  void close_owned_all() noexcept;  // used by the destructor
+  std::vector<detail::ready_event>& ready_buffer() noexcept { return ready_; }
+  unsigned depth() const noexcept { return depth_; }
 
  private:
+  void compact() noexcept;
+
   std::vector<detail::slot> slots_;
   std::unordered_map<native_handle_type, std::uint32_t> index_;
   std::vector<dispatcher*> graveyard_;
+  std::vector<detail::ready_event> ready_;
   std::unique_ptr<detail::poller> pollers_[backend_count];
   std::size_t live_ = 0;
   std::size_t holes_ = 0;

@@ -1,0 +1,479 @@
+// asyncore for C++: dispatcher (Python's asyncore.dispatcher, lines 215-507).
+#include <asyncore/dispatcher.hpp>
+#include <asyncore/log.hpp>
+
+#include "platform.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+namespace asyncore {
+
+namespace {
+
+// accept() pauses after running out of descriptors or buffers: 10 ms, then
+// doubling up to one second while the condition lasts.
+constexpr std::int64_t accept_pause_min_us = 10 * 1000;
+constexpr std::int64_t accept_pause_max_us = 1000 * 1000;
+
+bool accept_none(const std::error_code& ec) {
+  // Python tolerates EWOULDBLOCK, EAGAIN and ECONNABORTED; accept(2) on Linux
+  // also asks to treat these network errors of the new connection as "try
+  // again" (EPROTO, ENOPROTOOPT, ENETDOWN, EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH).
+  return ec == std::errc::operation_would_block || ec == std::errc::connection_aborted ||
+         ec == std::errc::protocol_error || ec == std::errc::no_protocol_option ||
+         ec == std::errc::network_down || ec == std::errc::host_unreachable ||
+         ec == std::errc::operation_not_supported || ec == std::errc::network_unreachable ||
+         ec == std::errc::interrupted;
+}
+
+bool accept_exhausted(const std::error_code& ec) {
+  return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
+         ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory ||
+         ec == make_error_code(errc::descriptors_exhausted);
+}
+
+}  // namespace
+
+dispatcher::dispatcher(socket_map* map) noexcept : map_(map ? map : &default_map()) {}
+
+dispatcher::dispatcher(asyncore::socket sock, socket_map* map, std::error_code& ec) : dispatcher(map) {
+  adopt_socket(std::move(sock), ec);
+}
+
+#if ASYNCORE_HAS_EXCEPTIONS
+dispatcher::dispatcher(asyncore::socket sock, socket_map* map) : dispatcher(map) {
+  std::error_code ec;
+  adopt_socket(std::move(sock), ec);
+  detail::throw_if(ec, "dispatcher");
+}
+#endif
+
+void dispatcher::adopt_socket(asyncore::socket sock, std::error_code& ec) {
+  ec.clear();
+  if (!sock) return;
+  sock.set_blocking(false, ec);
+  if (ec) return;  // `sock` closes itself
+  set_socket(std::move(sock), map_);
+  connected = true;
+  std::error_code pe;
+  addr = socket_.getpeername(pe);
+  if (pe) {
+    connected = false;
+    addr = address();
+    if (pe != std::errc::not_connected && pe != std::errc::invalid_argument) {
+      // Python unregisters and re-raises but leaves the socket open; we close it.
+      del_channel();
+      socket_.close();
+      ec = pe;
+    }
+  }
+}
+
+dispatcher::~dispatcher() {
+  del_channel();
+  // An owned channel deleted by hand: keep the map from freeing it again.
+  if (buried_in_) buried_in_->unbury(this);
+}
+
+// -- predicates and default handlers (Python A:313-317, A:481-504) -------------
+
+bool dispatcher::readable() { return true; }
+bool dispatcher::writable() { return true; }
+void dispatcher::handle_read() { log_info("unhandled read event", "warning"); }
+void dispatcher::handle_write() { log_info("unhandled write event", "warning"); }
+void dispatcher::handle_expt() { log_info("unhandled incoming priority event", "warning"); }
+void dispatcher::handle_connect() { log_info("unhandled connect event", "warning"); }
+
+void dispatcher::handle_accept() {
+  std::error_code ec;
+  std::optional<accepted_socket> pair = accept(ec);
+  if (pair) {
+    handle_accepted(std::move(pair->sock), pair->addr);
+  } else if (ec) {
+    log_info("accept failed, will retry: " + ec.message(), "error");
+  }
+}
+
+void dispatcher::handle_accepted(asyncore::socket sock, const address&) {
+  sock.close();
+  log_info("unhandled accepted event", "warning");
+}
+
+void dispatcher::handle_close() {
+  log_info("unhandled close event", "warning");
+  close();
+}
+
+void dispatcher::handle_error(const error_cause& cause) {
+  log_info("uncaptured error, closing channel " + repr() + " (" + cause.what + ")", "error");
+  handle_close();
+}
+
+// -- events (Python A:415-459) ----------------------------------------------------
+
+void dispatcher::handle_read_event() {
+  if (accepting) {
+    handle_accept();
+  } else if (!connected) {
+    if (connecting) {
+      const std::uint32_t c0 = closes_;
+      std::error_code ec = handle_connect_event();
+      if (ec) {
+        handle_error(error_cause{ec, nullptr, "connect failed: " + ec.message()});
+        return;
+      }
+      if (closes_ != c0) return;
+    }
+    handle_read();
+  } else {
+    handle_read();
+  }
+}
+
+void dispatcher::handle_write_event() {
+  if (accepting) return;  // listeners have nothing to write
+  if (!connected && connecting) {
+    const std::uint32_t c0 = closes_;
+    std::error_code ec = handle_connect_event();
+    if (ec) {
+      handle_error(error_cause{ec, nullptr, "connect failed: " + ec.message()});
+      return;
+    }
+    if (closes_ != c0) return;
+  }
+  handle_write();
+}
+
+void dispatcher::handle_expt_event() {
+  std::error_code err = socket_.pending_error();
+  if (err) {
+    if (connecting) {
+      connecting = false;
+      handle_error(error_cause{err, nullptr, "connect failed: " + err.message()});
+    } else {
+      deliver_error(err, "socket error");
+    }
+    return;
+  }
+  handle_expt();
+}
+
+std::error_code dispatcher::handle_connect_event() {
+  std::error_code err = socket_.pending_error();
+  // The attempt is over either way; resetting `connecting` first also keeps
+  // a handle_connect that throws from being re-entered on the next event.
+  connecting = false;
+  if (err) return err;
+  const std::uint32_t c0 = closes_;
+  handle_connect();
+  if (closes_ == c0) connected = true;
+  return {};
+}
+
+void dispatcher::deliver_error(const std::error_code& ec, const char* what) {
+  if (is_disconnect(ec)) {
+    handle_close();
+  } else {
+    handle_error(error_cause{ec, nullptr, std::string(what) + ": " + ec.message()});
+  }
+}
+
+// -- socket methods (Python A:285-402) --------------------------------------------
+
+void dispatcher::create_socket(family f, socket_type t, std::error_code& ec) {
+  asyncore::socket s = asyncore::socket::open(f, t, ec);
+  if (ec) return;
+  set_socket(std::move(s));
+  datagram_ = t == socket_type::dgram;
+}
+
+void dispatcher::set_socket(asyncore::socket sock, socket_map* map) {
+  del_channel();
+  socket_ = std::move(sock);
+  std::error_code ec;
+  datagram_ = socket_ && socket_.get_type(ec) == socket_type::dgram && !ec;
+  add_channel(map);
+}
+
+void dispatcher::set_reuse_addr() noexcept {
+  std::error_code ignored;
+  detail::platform::set_reuse_addr(socket_.fileno(), ignored);
+}
+
+void dispatcher::bind(const address& a, std::error_code& ec) {
+  addr = a;
+  if (!socket_) {
+    ec = make_error_code(errc::no_socket);
+    return;
+  }
+  if (!a) {
+    ec = make_error_code(errc::invalid_address);
+    return;
+  }
+  socket_.bind(a, ec);
+}
+
+void dispatcher::listen(int backlog, std::error_code& ec) {
+  accepting = true;
+  if (!socket_) {
+    ec = make_error_code(errc::no_socket);
+    return;
+  }
+  socket_.listen(backlog, ec);
+}
+
+void dispatcher::connect(const address& a, std::error_code& ec) {
+  connected = false;
+  connecting = true;
+  if (!socket_ || !a) {
+    connecting = false;
+    ec = make_error_code(socket_ ? errc::invalid_address : errc::no_socket);
+    return;
+  }
+  socket_.connect(a, ec);
+  if (ec == std::errc::operation_in_progress || ec == std::errc::connection_already_in_progress ||
+      ec == std::errc::operation_would_block) {
+    addr = a;
+    ec.clear();
+    return;
+  }
+  if (!ec || ec == std::errc::already_connected) {
+    addr = a;
+    ec = handle_connect_event();
+    return;
+  }
+  connecting = false;  // Python leaves it true after an immediate failure
+}
+
+std::optional<accepted_socket> dispatcher::accept(std::error_code& ec) {
+  ec.clear();
+  if (!socket_) {
+    ec = make_error_code(errc::no_socket);
+    return std::nullopt;
+  }
+  if (accept_pause_until_ != 0) {
+    if (detail::platform::monotonic_us() < accept_pause_until_) return std::nullopt;
+    accept_pause_until_ = 0;
+  }
+  accepted_socket r;
+  r.sock = socket_.accept(&r.addr, ec);
+  if (!ec) {
+    accept_pause_us_ = 0;
+    return r;
+  }
+  if (accept_none(ec)) {
+    ec.clear();
+    return std::nullopt;
+  }
+  if (accept_exhausted(ec)) {
+    // Out of descriptors or buffers: the pending connection stays in the
+    // backlog and the listener stays readable, so pause accepting instead of
+    // spinning (the loop leaves this listener out until the pause ends).
+    accept_pause_us_ = std::min(std::max(accept_pause_us_ * 2, accept_pause_min_us), accept_pause_max_us);
+    accept_pause_until_ = detail::platform::monotonic_us() + accept_pause_us_;
+  }
+  return std::nullopt;
+}
+
+std::size_t dispatcher::send(const void* data, std::size_t n, std::error_code& ec) {
+  ec.clear();
+  if (!socket_) return 0;
+  std::size_t r = socket_.send(data, n, ec);
+  if (!ec) return r;
+  if (ec == std::errc::operation_would_block) {
+    ec.clear();
+    return 0;
+  }
+  if (is_disconnect(ec)) {
+    ec.clear();
+    handle_close();
+  }
+  return 0;
+}
+
+std::size_t dispatcher::recv(void* buf, std::size_t n, std::error_code& ec) {
+  ec.clear();
+  if (!socket_) return 0;
+  std::size_t r = socket_.recv(buf, n, ec);
+  if (!ec) {
+    // An empty read is the end of the stream, except on a datagram socket
+    // where it is an empty datagram (Python closes the channel there).
+    if (r == 0 && n > 0 && !datagram_) handle_close();
+    return r;
+  }
+  if (ec == std::errc::operation_would_block) {
+    ec.clear();  // "no data": neither an error nor the end of the stream
+    return 0;
+  }
+  if (is_disconnect(ec)) {
+    ec.clear();
+    handle_close();
+  }
+  return 0;
+}
+
+std::string dispatcher::recv(std::size_t n, std::error_code& ec) {
+  std::string out(n, '\0');
+  out.resize(recv(&out[0], n, ec));
+  return out;
+}
+
+std::size_t dispatcher::sendto(const void* data, std::size_t n, const address& to, std::error_code& ec) {
+  ec.clear();
+  if (!socket_) return 0;
+  std::size_t r = socket_.sendto(data, n, to, ec);
+  if (ec == std::errc::operation_would_block) {
+    ec.clear();
+    return 0;
+  }
+  return r;
+}
+
+std::size_t dispatcher::recvfrom(void* buf, std::size_t n, address& from, std::error_code& ec) {
+  ec.clear();
+  from = address();
+  if (!socket_) return 0;
+  std::size_t r = socket_.recvfrom(buf, n, from, ec);
+  if (ec) {
+    from = address();
+    if (ec == std::errc::operation_would_block) ec.clear();
+    return 0;
+  }
+  return r;
+}
+
+void dispatcher::close(std::error_code& ec) {
+  ec.clear();
+  connected = false;
+  accepting = false;
+  connecting = false;
+  del_channel();
+  socket_.close(ec);
+  if (ec == std::errc::not_connected || ec == std::errc::bad_file_descriptor) ec.clear();
+  ++closes_;
+}
+
+void dispatcher::close() {
+  std::error_code ignored;
+  close(ignored);
+}
+
+#if ASYNCORE_HAS_EXCEPTIONS
+void dispatcher::create_socket(family f, socket_type t) {
+  std::error_code ec;
+  create_socket(f, t, ec);
+  detail::throw_if(ec, "create_socket");
+}
+void dispatcher::bind(const address& a) {
+  std::error_code ec;
+  bind(a, ec);
+  detail::throw_if(ec, "bind");
+}
+void dispatcher::listen(int backlog) {
+  std::error_code ec;
+  listen(backlog, ec);
+  detail::throw_if(ec, "listen");
+}
+void dispatcher::connect(const address& a) {
+  std::error_code ec;
+  connect(a, ec);
+  detail::throw_if(ec, "connect");
+}
+std::optional<accepted_socket> dispatcher::accept() {
+  std::error_code ec;
+  std::optional<accepted_socket> r = accept(ec);
+  detail::throw_if(ec, "accept");
+  return r;
+}
+std::size_t dispatcher::send(const void* data, std::size_t n) {
+  std::error_code ec;
+  std::size_t r = send(data, n, ec);
+  detail::throw_if(ec, "send");
+  return r;
+}
+std::size_t dispatcher::recv(void* buf, std::size_t n) {
+  std::error_code ec;
+  std::size_t r = recv(buf, n, ec);
+  detail::throw_if(ec, "recv");
+  return r;
+}
+std::string dispatcher::recv(std::size_t n) {
+  std::error_code ec;
+  std::string r = recv(n, ec);
+  detail::throw_if(ec, "recv");
+  return r;
+}
+std::size_t dispatcher::sendto(const void* data, std::size_t n, const address& to) {
+  std::error_code ec;
+  std::size_t r = sendto(data, n, to, ec);
+  detail::throw_if(ec, "sendto");
+  return r;
+}
+std::size_t dispatcher::recvfrom(void* buf, std::size_t n, address& from) {
+  std::error_code ec;
+  std::size_t r = recvfrom(buf, n, from, ec);
+  detail::throw_if(ec, "recvfrom");
+  return r;
+}
+#endif
+
+// -- registration ---------------------------------------------------------------
+
+void dispatcher::add_channel(socket_map* map) {
+  socket_map* m = map ? map : map_;
+  if (!socket_) return;
+  m->add(*this);
+}
+
+void dispatcher::del_channel(socket_map*) noexcept {
+  if (registered_in_) registered_in_->remove(*this);
+}
+
+// -- text form and logging (Python A:257-268, A:405-413) ----------------------------
+
+std::string dispatcher::repr() const {
+  std::string s = "<";
+  s.append(type_name().data(), type_name().size());
+  if (accepting && addr) {
+    s += " listening";
+  } else if (connected) {
+    s += " connected";
+  }
+  if (addr) {
+    s += ' ';
+    s += addr.to_string();
+  }
+  char buf[40];
+  std::snprintf(buf, sizeof buf, " at %#" PRIxPTR ">", reinterpret_cast<std::uintptr_t>(this));
+  s += buf;
+  return s;
+}
+
+void dispatcher::log(std::string_view message) {
+  std::string line = "log: ";
+  line.append(message.data(), message.size());
+  write_log(log_stream::log, line);
+}
+
+void dispatcher::log_info(std::string_view message, std::string_view type) {
+  if (log_type_ignored(type)) return;
+  std::string line(type);
+  line += ": ";
+  line.append(message.data(), message.size());
+  write_log(log_stream::info, line);
+}
+
+void dispatcher::set_ignore_log_types(std::vector<std::string> types) {
+  ignore_log_types_ = std::make_unique<std::vector<std::string>>(std::move(types));
+}
+
+bool dispatcher::log_type_ignored(std::string_view type) const noexcept {
+  if (!ignore_log_types_) return type == "warning";
+  for (const std::string& t : *ignore_log_types_)
+    if (t == type) return true;
+  return false;
+}
+
+}  // namespace asyncore

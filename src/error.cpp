@@ -1,0 +1,53 @@
+// asyncore for C++: the library's error category and the one place that throws.
+#include <asyncore/error.hpp>
+
+#include <system_error>
+
+namespace asyncore {
+namespace {
+
+class category : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "asyncore"; }
+  std::string message(int ev) const override {
+    switch (static_cast<errc>(ev)) {
+      case errc::descriptor_out_of_range:
+        return "descriptor out of range for select() (>= FD_SETSIZE); use the poll backend";
+      case errc::record_too_long:
+        return "record too long: the peer exceeded the channel's max_record_size";
+      case errc::backend_unavailable:
+        return "this loop backend is not available on this platform";
+      case errc::invalid_address:
+        return "invalid address";
+      case errc::no_socket:
+        return "the channel has no socket";
+      case errc::descriptors_exhausted:
+        return "no socket descriptors left";
+    }
+    return "unknown asyncore error";
+  }
+};
+
+}  // namespace
+
+const std::error_category& error_category() noexcept {
+  static const category c;
+  return c;
+}
+
+bool is_disconnect(const std::error_code& ec) noexcept {
+  // Python's _DISCONNECTED: ECONNRESET, ENOTCONN, ESHUTDOWN, ECONNABORTED,
+  // EPIPE, EBADF. std::errc has no ESHUTDOWN; platforms translate it to
+  // broken_pipe (sending after shutdown is EPIPE on POSIX too).
+  return ec == std::errc::connection_reset || ec == std::errc::not_connected ||
+         ec == std::errc::connection_aborted || ec == std::errc::broken_pipe ||
+         ec == std::errc::bad_file_descriptor;
+}
+
+#if ASYNCORE_HAS_EXCEPTIONS
+namespace detail {
+void throw_error(const std::error_code& ec, const char* what) { throw std::system_error(ec, what); }
+}  // namespace detail
+#endif
+
+}  // namespace asyncore

@@ -1,0 +1,330 @@
+// asyncore for C++: the loop (Python A:81-213, A:558-574).
+//
+// One iteration (poll_once): sample every channel's predicates into its slot,
+// let the backend wait, then dispatch each ready slot with readwrite(). The
+// mapping from raw readiness to handlers is decided here, once, for every
+// backend and platform:
+//   - hang-up or error on a connecting channel -> the write path, which reads
+//     SO_ERROR and reports a failed connect through handle_error;
+//   - hang-up or error on a channel that reads -> the read path first, so
+//     buffered data is read and recv reports the end or the error (nothing
+//     is dropped, and the close comes from recv);
+//   - otherwise hang-up, error and invalid handles -> handle_close.
+#include <asyncore/loop.hpp>
+#include <asyncore/log.hpp>
+
+#include "platform.hpp"
+#include "poller.hpp"
+
+#include <cmath>
+#include <exception>
+#include <string>
+
+namespace asyncore {
+
+namespace pf = detail::platform;
+
+namespace {
+
+struct depth_guard {
+  explicit depth_guard(socket_map& m) : m_(m) { m_.enter(); }
+  ~depth_guard() { m_.leave(); }
+  socket_map& m_;
+};
+
+#if ASYNCORE_HAS_EXCEPTIONS
+// Called inside a catch block: Python's exception policy (A:86-128).
+// exit_now leaves the loop; a disconnect error gives handle_close; anything
+// else gives handle_error with the exception. A channel that closed before
+// throwing gets no handler: the error is logged instead.
+void handle_current_exception(dispatcher& d, std::uint32_t closes_before) {
+  error_cause cause;
+  cause.exception = std::current_exception();
+  try {
+    throw;
+  } catch (const exit_now&) {
+    throw;
+  } catch (const std::system_error& e) {
+    cause.code = e.code();
+    cause.what = e.what();
+  } catch (const std::exception& e) {
+    cause.what = e.what();
+  } catch (...) {
+    cause.what = "unknown exception";
+  }
+  if (d.close_count() != closes_before) {
+    write_log(log_stream::log, "log: exception from a closed channel: " + cause.what);
+    return;
+  }
+  if (cause.code && is_disconnect(cause.code)) {
+    d.handle_close();
+  } else {
+    d.handle_error(cause);
+  }
+}
+#endif
+
+// Runs one handler with the exception policy; false if it threw.
+template <class F>
+bool guarded(dispatcher& d, F&& f) {
+#if ASYNCORE_HAS_EXCEPTIONS
+  const std::uint32_t c0 = d.close_count();
+  try {
+    f();
+    return true;
+  } catch (...) {
+    handle_current_exception(d, c0);
+    return false;
+  }
+#else
+  f();
+  return true;
+#endif
+}
+
+// Dispatches `flags` to `d` (Python's readwrite), stopping as soon as the
+// channel closed or left the map. `m`/`slot` identify the registration the
+// event belongs to (null for direct calls); the slot is checked before the
+// dispatcher is touched, so a channel destroyed by another's handler is
+// never reached.
+void dispatch(dispatcher& d, unsigned flags, socket_map* m, std::uint32_t slot) {
+  const std::uint32_t c0 = d.close_count();
+  auto alive = [&] {
+    if (m && (slot >= m->slots().size() || m->slots()[slot].d != &d)) return false;
+    return d.close_count() == c0;
+  };
+  if (flags & pollin) {
+    if (!guarded(d, [&] { d.handle_read_event(); }) || !alive()) return;
+  }
+  if (flags & pollout) {
+    if (!guarded(d, [&] { d.handle_write_event(); }) || !alive()) return;
+  }
+  if (flags & pollpri) {
+    if (!guarded(d, [&] { d.handle_expt_event(); }) || !alive()) return;
+  }
+  if (flags & (pollhup | pollerr | pollnval)) guarded(d, [&] { d.handle_close(); });
+}
+
+std::int64_t to_us(double seconds) {
+  if (std::isnan(seconds)) return 0;
+  if (seconds < 0) return -1;
+  double us = std::ceil(seconds * 1e6);
+  if (us > 4.0e18) return -1;  // longer than anyone waits: no limit
+  return static_cast<std::int64_t>(us);
+}
+
+void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_code& ec) {
+  ec.clear();
+  m.collect();
+  if (m.empty()) return;  // Python returns at once, without sleeping
+  detail::poller* p = m.poller_for(b, ec);
+  if (!p) return;
+
+  depth_guard guard(m);
+  const std::size_t n = m.slots().size();
+  std::size_t interested = 0;
+  std::int64_t now = 0;
+  std::int64_t wake_us = -1;  // earliest end of an accept pause
+
+  for (std::size_t i = 0; i < n; ++i) {
+    dispatcher* d = m.slots()[i].d;
+    if (!d) continue;
+    bool r = false, w = false;
+    if (!guarded(*d, [&] {
+          r = d->readable();
+          w = d->writable();
+        }))
+      continue;
+    // The predicates may have closed channels or added new ones (which
+    // get no events this iteration): look the slot up again.
+    detail::slot& s = m.slots()[i];
+    if (s.d != d) continue;
+    unsigned want = 0;
+    if (r) want |= pollin | pollpri;
+    if (w && !d->accepting) want |= pollout;
+    if ((want & pollin) && d->accepting && d->accept_paused_until() != 0) {
+      if (now == 0) now = pf::monotonic_us();
+      std::int64_t left = d->accept_paused_until() - now;
+      if (left > 0) {
+        want &= ~static_cast<unsigned>(pollin | pollpri);
+        if (wake_us < 0 || left < wake_us) wake_us = left;
+      }
+    }
+    s.want = static_cast<std::uint8_t>(want);
+    if (want) ++interested;
+  }
+
+  std::int64_t wait_us = timeout_us;
+  if (wake_us >= 0 && (wait_us < 0 || wake_us < wait_us)) wait_us = wake_us;
+
+  if (interested == 0) {
+    // Python sleeps the timeout here; so do we, on every platform (Winsock's
+    // select would fail on empty sets).
+    if (!m.exit_requested()) pf::sleep_us(wait_us);
+    return;
+  }
+
+  std::vector<detail::ready_event> local;
+  std::vector<detail::ready_event>& ready = m.depth() == 1 ? m.ready_buffer() : local;
+  ready.clear();
+  const std::int64_t start = wait_us > 0 ? pf::monotonic_us() : 0;
+  std::int64_t left = wait_us;
+  for (;;) {
+    p->wait(m.slots(), n, left, ready, ec);
+    if (ec != std::errc::interrupted) break;
+    // A signal: resume with the time left (PEP 475's behaviour).
+    ec.clear();
+    ready.clear();
+    if (wait_us > 0) {
+      left = wait_us - (pf::monotonic_us() - start);
+      if (left < 0) left = 0;
+    }
+  }
+  if (ec) return;
+
+  for (std::size_t k = 0; k < ready.size(); ++k) {
+    const detail::ready_event e = ready[k];
+    if (e.slot >= m.slots().size()) continue;
+    const detail::slot& s = m.slots()[e.slot];
+    dispatcher* d = s.d;
+    if (!d) continue;  // closed earlier in this iteration
+    if (e.events & detail::ev_unwatchable) {
+      guarded(*d, [&] {
+        d->handle_error(error_cause{make_error_code(errc::descriptor_out_of_range), nullptr,
+                                    make_error_code(errc::descriptor_out_of_range).message()});
+      });
+      continue;
+    }
+    unsigned ev = e.events & (pollin | pollout | pollpri | pollhup | pollerr | pollnval);
+    if (ev & (pollhup | pollerr)) {
+      if (d->connecting) {
+        ev = (ev & ~static_cast<unsigned>(pollhup | pollerr)) | pollout;
+      } else if (s.want & pollin) {
+        ev = (ev & ~static_cast<unsigned>(pollhup | pollerr)) | pollin;
+      }
+    }
+    dispatch(*d, ev, &m, e.slot);
+    if (m.exit_requested()) break;
+  }
+}
+
+#if !ASYNCORE_HAS_EXCEPTIONS
+void report_loop_error(const std::error_code& ec) {
+  write_log(log_stream::log, "log: asyncore loop stopped: " + ec.message());
+}
+#endif
+
+}  // namespace
+
+void poll_once(double timeout, backend b, socket_map* map, std::error_code& ec) {
+  poll_once_us(map ? *map : default_map(), to_us(timeout), b, ec);
+}
+
+void poll(double timeout, socket_map* map) {
+  std::error_code ec;
+  poll_once(timeout, backend::select, map, ec);
+#if ASYNCORE_HAS_EXCEPTIONS
+  detail::throw_if(ec, "poll");
+#else
+  if (ec) report_loop_error(ec);
+#endif
+}
+
+void poll2(double timeout, socket_map* map) {
+  std::error_code ec;
+  poll_once(timeout, backend::poll, map, ec);
+#if ASYNCORE_HAS_EXCEPTIONS
+  detail::throw_if(ec, "poll2");
+#else
+  if (ec) report_loop_error(ec);
+#endif
+}
+
+void loop(double timeout, backend b, socket_map* map, std::optional<long> count, std::error_code& ec) {
+  ec.clear();
+  socket_map& m = map ? *map : default_map();
+  m.clear_exit_request();
+  const std::int64_t us = to_us(timeout);
+  long left = count ? *count : 1;
+  while (!m.empty() && left > 0) {
+    poll_once_us(m, us, b, ec);
+    if (ec || m.exit_requested()) break;
+    if (count) --left;
+  }
+  m.clear_exit_request();
+  m.collect();
+}
+
+void loop(double timeout, backend b, socket_map* map, std::optional<long> count) {
+  std::error_code ec;
+  loop(timeout, b, map, count, ec);
+#if ASYNCORE_HAS_EXCEPTIONS
+  detail::throw_if(ec, "loop");
+#else
+  if (ec) report_loop_error(ec);
+#endif
+}
+
+void loop(double timeout, bool use_poll, socket_map* map, std::optional<long> count) {
+  loop(timeout, use_poll && has_backend(backend::poll) ? backend::poll : backend::select, map, count);
+}
+
+bool has_backend(backend b) noexcept { return pf::has_backend(b); }
+
+const char* backend_name(backend b) noexcept {
+  switch (b) {
+    case backend::select:
+      return "select";
+    case backend::poll:
+      return "poll";
+    case backend::epoll:
+      return "epoll";
+  }
+  return "unknown";
+}
+
+void readwrite(dispatcher& obj, unsigned flags) { dispatch(obj, flags, nullptr, 0); }
+void read(dispatcher& obj) { guarded(obj, [&] { obj.handle_read_event(); }); }
+void write(dispatcher& obj) { guarded(obj, [&] { obj.handle_write_event(); }); }
+void expt(dispatcher& obj) { guarded(obj, [&] { obj.handle_expt_event(); }); }
+
+void close_all(socket_map* map, bool ignore_all) {
+  socket_map& m = map ? *map : default_map();
+#if ASYNCORE_HAS_EXCEPTIONS
+  std::exception_ptr first;
+#else
+  (void)ignore_all;
+#endif
+  {
+    // Walk the slots (not a snapshot of pointers): a close() that destroys
+    // another channel empties that channel's slot, so it is never reached.
+    depth_guard guard(m);
+    for (std::size_t i = 0; i < m.slots().size(); ++i) {
+      dispatcher* d = m.slots()[i].d;
+      if (!d) continue;
+#if ASYNCORE_HAS_EXCEPTIONS
+      try {
+        d->close();
+      } catch (const exit_now&) {
+        if (!first) first = std::current_exception();
+      } catch (const std::system_error& e) {
+        if (e.code() != std::errc::bad_file_descriptor && !ignore_all && !first) first = std::current_exception();
+      } catch (...) {
+        if (!ignore_all && !first) first = std::current_exception();
+      }
+#else
+      d->close();
+#endif
+      // Python's map.clear(): also channels whose close() did not unregister,
+      // and even when a close() failed (Python skips the clear then).
+      if (m.slots()[i].d == d) d->del_channel();
+    }
+  }
+#if ASYNCORE_HAS_EXCEPTIONS
+  if (first) std::rethrow_exception(first);
+#endif
+}
+
+const capabilities& platform_capabilities() noexcept { return pf::caps(); }
+
+}  // namespace asyncore

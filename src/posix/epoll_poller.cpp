@@ -42,8 +42,9 @@ class epoll_poller final : public poller {
   void wait(std::vector<slot>& slots, std::size_t n, std::int64_t timeout_us, std::vector<ready_event>& out,
             std::error_code& ec) override {
     ec.clear();
+    if (epfd_ < 0) epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epfd_ < 0) {
-      ec = std::make_error_code(std::errc::too_many_files_open);
+      ec = last_error();
       return;
     }
     std::size_t always = out.size();

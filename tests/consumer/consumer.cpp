@@ -33,7 +33,7 @@ int main() {
   client c(&map);
   if (!ec) c.create_socket(asyncore::family::inet, asyncore::socket_type::stream, ec);
   if (!ec) c.connect(a, ec);
-  for (int i = 0; i < 200 && !ec && !g_accepted; ++i) asyncore::loop(0.05, false, &map, 1, ec);
+  for (int i = 0; i < 200 && !ec && !g_accepted; ++i) asyncore::loop(0.05, asyncore::backend::select, &map, 1, ec);
   std::printf("consumer: %s\n", g_accepted && !ec ? "ok" : ec ? ec.message().c_str() : "not accepted");
   return g_accepted && !ec ? 0 : 1;
 }

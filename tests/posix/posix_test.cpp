@@ -1,0 +1,317 @@
+// DESIGN.md §5 fixes that need POSIX facilities to provoke: SIGPIPE,
+// descriptor exhaustion, descriptors above FD_SETSIZE, EINTR and
+// sub-millisecond timeouts (through the system-call seam, so no timing).
+#include <asyncore/asyncore.hpp>
+
+#include "posix/syscalls.hpp"
+#include "support.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <chrono>
+#include <vector>
+
+namespace {
+
+using namespace asyncore_test;
+namespace posix = asyncore::detail::posix;
+
+class Posix : public testing::TestWithParam<param> {
+ protected:
+  void SetUp() override { ASYNCORE_SKIP_UNSUPPORTED(GetParam()); }
+  void TearDown() override {
+    posix::sys() = posix::real_sys();
+    asyncore::close_all(&map_, true);
+  }
+  backend be() const { return GetParam().be; }
+  asyncore::socket_map map_;
+};
+
+struct reader : asyncore::dispatcher {
+  using dispatcher::dispatcher;
+  int reads = 0;
+  bool writable() override { return false; }
+  void handle_read() override { ++reads; }
+};
+
+// -- DESIGN §5.6: no SIGPIPE, and the process's handlers are untouched --------------
+
+volatile sig_atomic_t g_sigpipes = 0;
+void count_sigpipe(int) { g_sigpipes = g_sigpipes + 1; }
+
+TEST_P(Posix, test_no_sigpipe) {
+  struct sigaction sa {}, old {};
+  sa.sa_handler = count_sigpipe;
+  sigemptyset(&sa.sa_mask);
+  ASSERT_EQ(::sigaction(SIGPIPE, &sa, &old), 0);
+  g_sigpipes = 0;
+
+  // A socket whose peer is gone.
+  asyncore::socket a, b;
+  std::error_code ec;
+  asyncore::socket_pair(a, b, ec);
+  b.close();
+  struct chan : asyncore::dispatcher {
+    using dispatcher::dispatcher;
+    int closes = 0;
+    void handle_close() override {
+      ++closes;
+      close();
+    }
+  } c(&map_);
+  c.set_socket(std::move(a));
+  EXPECT_EQ(c.send("x", 1, ec), 0u);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_EQ(c.closes, 1);  // EPIPE is a disconnect: handle_close
+
+  // A pipe whose reader is gone, through file_dispatcher's write path.
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  ::close(p[0]);
+  asyncore::socket w(p[1]);
+  w.send("x", 1, ec);
+  EXPECT_EQ(ec, std::errc::broken_pipe);
+
+  struct sigaction now {};
+  ::sigaction(SIGPIPE, nullptr, &now);
+  EXPECT_EQ(now.sa_handler, &count_sigpipe);  // never replaced
+  ::sigaction(SIGPIPE, &old, nullptr);
+  EXPECT_EQ(g_sigpipes, 0);
+}
+
+// -- DESIGN §5.5: running out of descriptors never closes the listener and
+// never spins -------------------------------------------------------------------
+
+TEST_P(Posix, test_accept_emfile_keeps_listener_and_does_not_spin) {
+  struct counting_server : base_server {
+    using base_server::base_server;
+    int accepted = 0, errors = 0;
+    std::vector<asyncore::socket> keep;
+    void handle_accept() override {
+      std::error_code ec;
+      auto r = accept(ec);
+      if (r) {
+        ++accepted;
+        keep.push_back(std::move(r->sock));
+      } else if (ec) {
+        ++errors;
+        EXPECT_EQ(ec, std::errc::too_many_files_open) << ec.message();
+      }
+    }
+  };
+  counting_server server(&map_, bind_address(GetParam().fam));
+  address to = server.address_();
+  std::error_code ec;
+  asyncore::poll_once(0, be(), &map_, ec);  // the loop runs before the descriptors run out
+  ASSERT_FALSE(ec);
+  // Clients from another map, so the loop under test only serves the server.
+  std::vector<asyncore::socket> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(asyncore::socket::open(GetParam().fam, asyncore::socket_type::stream, ec));
+    clients.back().connect(to, ec);
+    if (ec == std::errc::operation_in_progress) ec.clear();
+    ASSERT_FALSE(ec) << ec.message();
+  }
+  // Use up the descriptors: lower the limit to what is open now.
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old), 0);
+  int highest = 0;
+  for (int fd = 0; fd < 4096; ++fd)
+    if (::fcntl(fd, F_GETFD) >= 0) highest = fd;
+  struct rlimit low = old;
+  low.rlim_cur = static_cast<rlim_t>(highest + 1);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> fillers;  // fill the holes below the limit
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fillers.push_back(fd);
+  ASSERT_EQ(errno, EMFILE);
+
+  // 0.3 s of loop with 50 ms timeouts: a spinning loop runs thousands of
+  // iterations; a paused listener wakes only when its pause ends.
+  int iterations = 0;
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  while (std::chrono::steady_clock::now() < end) {
+    asyncore::poll_once(0.05, be(), &map_, ec);
+    ASSERT_FALSE(ec);
+    ++iterations;
+  }
+  EXPECT_GE(server.errors, 1);
+  EXPECT_EQ(server.accepted, 0);
+  EXPECT_TRUE(server.registered());  // the listener is still open
+  EXPECT_TRUE(server.accepting);
+  EXPECT_LT(iterations, 100) << "the loop spun while out of descriptors";
+
+  // Descriptors come back: the pending connections are accepted.
+  for (int fd : fillers) ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old), 0);
+  EXPECT_TRUE(loop_until([&] { return server.accepted == 3; }, map_, be()));
+}
+
+// -- DESIGN §5.8 / CPython: select cannot watch descriptors >= FD_SETSIZE --------
+
+TEST_P(Posix, test_select_rejects_fd_above_fd_setsize) {
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old), 0);
+  const int high = FD_SETSIZE + 10;
+  if (old.rlim_max <= static_cast<rlim_t>(high)) GTEST_SKIP() << "cannot open descriptors above FD_SETSIZE";
+  struct rlimit more = old;
+  if (more.rlim_cur <= static_cast<rlim_t>(high)) more.rlim_cur = static_cast<rlim_t>(high + 1);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &more), 0);
+
+  asyncore::socket a, b, c, d;
+  std::error_code ec;
+  asyncore::socket_pair(a, b, ec);
+  asyncore::socket_pair(c, d, ec);
+  int moved = ::fcntl(static_cast<int>(a.release()), F_DUPFD_CLOEXEC, high);
+  ASSERT_GE(moved, FD_SETSIZE);
+
+  struct chan : reader {
+    using reader::reader;
+    std::error_code error;
+    void handle_error(const asyncore::error_cause& cause) override {
+      error = cause.code;
+      close();
+    }
+  } big(&map_), small(&map_);
+  big.set_socket(asyncore::socket(moved));
+  small.set_socket(std::move(c));
+  d.send("x", 1, ec);
+  b.send("y", 1, ec);
+
+  asyncore::poll_once(1.0, be(), &map_, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  if (be() == backend::select) {
+    EXPECT_EQ(big.error, asyncore::errc::descriptor_out_of_range);
+    EXPECT_FALSE(big.registered());
+  } else {
+    EXPECT_FALSE(big.error);
+    EXPECT_EQ(big.reads, 1);
+  }
+  EXPECT_EQ(small.reads, 1);  // the other channels go on
+  big.close();
+  ::setrlimit(RLIMIT_NOFILE, &old);
+}
+
+// -- DESIGN §5.8: EINTR resumes the wait with the time left --------------------------
+
+int g_interrupts = 0;
+std::vector<int> g_poll_timeouts;
+int interrupting_poll(struct pollfd* f, nfds_t n, int timeout) {
+  g_poll_timeouts.push_back(timeout);
+  if (g_interrupts > 0) {
+    --g_interrupts;
+    errno = EINTR;
+    return -1;
+  }
+  return posix::real_sys().poll(f, n, timeout);
+}
+int interrupting_select(int n, fd_set* r, fd_set* w, fd_set* e, struct timeval* tv) {
+  g_poll_timeouts.push_back(tv ? static_cast<int>(tv->tv_sec * 1000 + tv->tv_usec / 1000) : -1);
+  if (g_interrupts > 0) {
+    --g_interrupts;
+    errno = EINTR;
+    return -1;
+  }
+  return posix::real_sys().select(n, r, w, e, tv);
+}
+
+TEST_P(Posix, test_eintr_retries_with_time_left) {
+  if (be() == backend::epoll) GTEST_SKIP() << "epoll_wait is not behind the seam";
+  posix::sys().poll = interrupting_poll;
+  posix::sys().select = interrupting_select;
+  asyncore::socket a, b;
+  std::error_code ec;
+  asyncore::socket_pair(a, b, ec);
+  reader r(&map_);
+  r.set_socket(std::move(a));
+  b.send("x", 1, ec);
+  g_interrupts = 2;
+  g_poll_timeouts.clear();
+  asyncore::poll_once(0.5, be(), &map_, ec);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_EQ(r.reads, 1);  // the iteration went on to dispatch
+  ASSERT_EQ(g_poll_timeouts.size(), 3u);
+  EXPECT_LE(g_poll_timeouts[1], g_poll_timeouts[0]);
+  EXPECT_LE(g_poll_timeouts[2], g_poll_timeouts[1]);
+  EXPECT_GT(g_poll_timeouts[0], 400);
+}
+
+// A real signal during a wait does not end the loop's iteration early.
+void ignore_signal(int) {}
+
+TEST_P(Posix, test_signal_does_not_shorten_timeout) {
+  struct sigaction sa {}, old {};
+  sa.sa_handler = ignore_signal;  // no SA_RESTART: poll/select return EINTR
+  sigemptyset(&sa.sa_mask);
+  ASSERT_EQ(::sigaction(SIGALRM, &sa, &old), 0);
+  asyncore::socket a, b;
+  std::error_code ec;
+  asyncore::socket_pair(a, b, ec);
+  reader r(&map_);
+  r.set_socket(std::move(a));
+  itimerval it{};
+  it.it_value.tv_usec = 20000;  // 20 ms into a 200 ms wait
+  ::setitimer(ITIMER_REAL, &it, nullptr);
+  auto t0 = std::chrono::steady_clock::now();
+  asyncore::poll_once(0.2, be(), &map_, ec);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ::sigaction(SIGALRM, &old, nullptr);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_GE(took, 0.19);
+  EXPECT_EQ(r.reads, 0);
+}
+
+// -- DESIGN §5.8: sub-millisecond timeouts round up, never down to a busy spin -----
+
+TEST_P(Posix, test_submillisecond_timeout_rounds_up) {
+  if (be() == backend::epoll) GTEST_SKIP() << "epoll_wait is not behind the seam";
+  posix::sys().poll = interrupting_poll;
+  posix::sys().select = interrupting_select;
+  asyncore::socket a, b;
+  std::error_code ec;
+  asyncore::socket_pair(a, b, ec);
+  reader r(&map_);
+  r.set_socket(std::move(a));
+  g_interrupts = 0;
+  g_poll_timeouts.clear();
+  asyncore::poll_once(0.0009, be(), &map_, ec);
+  ASSERT_EQ(g_poll_timeouts.size(), 1u);
+  if (be() == backend::poll) {
+    EXPECT_EQ(g_poll_timeouts[0], 1);  // CPython's poll2: int(0.0009*1000) == 0
+  } else {
+    EXPECT_EQ(g_poll_timeouts[0], 0);  // select takes microseconds: 900 us
+  }
+}
+
+// -- DESIGN §5.7: not inherited across exec ------------------------------------------
+
+TEST_P(Posix, test_sockets_not_inherited_by_exec) {
+  std::error_code ec;
+  asyncore::socket s = asyncore::socket::open(GetParam().fam, asyncore::socket_type::stream, ec);
+  ASSERT_FALSE(ec);
+  int fd = static_cast<int>(s.fileno());
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    char arg[32];
+    std::snprintf(arg, sizeof arg, "test -e /proc/self/fd/%d", fd);
+    ::execl("/bin/sh", "sh", "-c", arg, static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 127) GTEST_SKIP() << "no /bin/sh";
+  EXPECT_NE(WEXITSTATUS(status), 0) << "the child process inherited the socket";
+}
+
+INSTANTIATE_TEST_SUITE_P(asyncore, Posix, testing::ValuesIn(backend_params()), param_name);
+
+}  // namespace

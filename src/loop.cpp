@@ -77,6 +77,7 @@ bool guarded(dispatcher& d, F&& f) {
     return false;
   }
 #else
+  (void)d;
   f();
   return true;
 #endif

@@ -1,0 +1,109 @@
+// The echo server of Python's asyncore documentation, in C++.
+//
+//     echo_server [--select | --poll | --epoll] [port]
+//
+// Listens on 127.0.0.1:<port> (the last argument; 0 picks a free port, and
+// the line "listening on 127.0.0.1:<port>" tells which), echoes every byte it
+// receives until the client closes, and exits with status 0 on SIGTERM or
+// SIGINT. A client that resets its connection only ends that connection.
+// The default backend is poll, which has no descriptor limit (select stops
+// at FD_SETSIZE, 1024 on Linux).
+#include <asyncore/asyncore.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+
+class echo_handler : public asyncore::dispatcher_with_send {
+ public:
+  echo_handler(asyncore::socket sock, asyncore::socket_map* map, std::error_code& ec)
+      : dispatcher_with_send(std::move(sock), map, ec) {}
+
+  // Back-pressure: stop reading while a slow client has 1 MiB unsent.
+  bool readable() override { return out_buffer_size() < (1u << 20); }
+
+  void handle_read() override {
+    char buf[8192];
+    std::error_code ec;
+    std::size_t n = recv(buf, sizeof buf, ec);
+    if (n) send(buf, n);
+  }
+  void handle_close() override { close(); }
+  void handle_error(const asyncore::error_cause& cause) override {
+    log_info("closing " + repr() + ": " + cause.what, "error");
+    close();
+  }
+  std::string_view type_name() const override { return "echo_handler"; }
+};
+
+class echo_server : public asyncore::dispatcher {
+ public:
+  echo_server(asyncore::socket_map* map, std::uint16_t port, std::error_code& ec) : dispatcher(map) {
+    create_socket(asyncore::family::inet, asyncore::socket_type::stream, ec);
+    if (ec) return;
+    set_reuse_addr();
+    bind(asyncore::address("127.0.0.1", port), ec);
+    if (!ec) listen(1024, ec);
+  }
+  void handle_accepted(asyncore::socket sock, const asyncore::address&) override {
+    std::error_code ec;
+    asyncore::make_owned<echo_handler>(std::move(sock), map(), ec);
+  }
+  std::string_view type_name() const override { return "echo_server"; }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  asyncore::backend be = asyncore::backend::poll;
+  std::uint16_t port = 8007;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--select")) {
+      be = asyncore::backend::select;
+    } else if (!std::strcmp(argv[i], "--poll")) {
+      be = asyncore::backend::poll;
+    } else if (!std::strcmp(argv[i], "--epoll")) {
+      be = asyncore::backend::epoll;
+    } else if (i == argc - 1) {
+      port = static_cast<std::uint16_t>(std::strtoul(argv[i], nullptr, 10));
+    } else {
+      std::fprintf(stderr, "usage: %s [--select | --poll | --epoll] [port]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (!asyncore::has_backend(be)) {
+    std::fprintf(stderr, "backend %s is not available here\n", asyncore::backend_name(be));
+    return 2;
+  }
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
+
+  asyncore::socket_map map;
+  std::error_code ec;
+  echo_server server(&map, port, ec);
+  if (ec) {
+    std::fprintf(stderr, "echo_server: %s\n", ec.message().c_str());
+    return 1;
+  }
+  std::printf("listening on %s (%s)\n", server.socket().getsockname(ec).to_string().c_str(),
+              asyncore::backend_name(be));
+  std::fflush(stdout);
+  // Short iterations, so a signal is noticed within 0.2 s.
+  while (!g_stop && !map.empty()) {
+    asyncore::loop(0.2, be, &map, 1, ec);
+    if (ec) {
+      std::fprintf(stderr, "echo_server: %s\n", ec.message().c_str());
+      return 1;
+    }
+  }
+  asyncore::close_all(&map);
+  std::printf("stopped\n");
+  return 0;
+}

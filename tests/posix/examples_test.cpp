@@ -1,0 +1,255 @@
+// The examples, run as a user runs them: as processes, talking to real
+// sockets on loopback. POSIX only (posix_spawn and signals).
+#include <asyncore/asyncore.hpp>
+#include <asyncore/file_dispatcher.hpp>
+
+#include "support.hpp"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+using namespace asyncore_test;
+
+#ifdef ASYNCORE_EXAMPLES_DIR
+const std::string examples_dir = ASYNCORE_EXAMPLES_DIR;
+#endif
+
+// A child process with its stdin and stdout on pipes.
+struct child {
+  pid_t pid = -1;
+  int in = -1;   // write end of the child's stdin
+  int out = -1;  // read end of the child's stdout
+
+  bool start(const std::vector<std::string>& argv) {
+    int pin[2], pout[2];
+    if (::pipe(pin) || ::pipe(pout)) return false;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
+    posix_spawn_file_actions_addclose(&fa, pin[1]);
+    posix_spawn_file_actions_addclose(&fa, pout[0]);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(pin[0]);
+    ::close(pout[1]);
+    in = pin[1];
+    out = pout[0];
+    return rc == 0;
+  }
+  int wait() {
+    int status = 0;
+    if (pid > 0) ::waitpid(pid, &status, 0);
+    pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  ~child() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      wait();
+    }
+    if (in >= 0) ::close(in);
+    if (out >= 0) ::close(out);
+  }
+};
+
+// Collects a child's stdout through the loop (file_dispatcher on the pipe).
+struct output_reader : asyncore::file_dispatcher {
+  using file_dispatcher::file_dispatcher;
+  std::string text;
+  bool eof = false;
+  bool writable() override { return false; }
+  void handle_read() override {
+    char buf[4096];
+    std::error_code ec;
+    text.append(buf, recv(buf, sizeof buf, ec));
+  }
+  void handle_close() override {
+    eof = true;
+    close();
+  }
+};
+
+void raise_descriptor_limit(rlim_t want) {
+  struct rlimit r {};
+  ::getrlimit(RLIMIT_NOFILE, &r);
+  if (r.rlim_cur < want) {
+    r.rlim_cur = r.rlim_max < want ? r.rlim_max : want;
+    ::setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
+// One echo client: sends its payload in pieces and checks every byte back.
+struct echo_client : asyncore::dispatcher {
+  echo_client(asyncore::socket_map* m, std::string payload) : dispatcher(m), payload_(std::move(payload)) {}
+  std::string payload_, got;
+  std::size_t sent = 0;
+  bool done = false, failed = false;
+  bool writable() override { return connecting || sent < payload_.size(); }
+  void handle_connect() override {}
+  void handle_write() override {
+    std::error_code ec;
+    sent += send(payload_.data() + sent, payload_.size() - sent, ec);
+    if (ec) failed = true;
+  }
+  void handle_read() override {
+    char buf[8192];
+    std::error_code ec;
+    got.append(buf, recv(buf, sizeof buf, ec));
+    if (got.size() >= payload_.size()) {
+      done = true;
+      failed = failed || got != payload_;
+      close();
+    }
+  }
+  void handle_close() override {
+    if (!done) failed = true;
+    close();
+  }
+  void handle_error(const asyncore::error_cause& c) override {
+    ADD_FAILURE() << "client error: " << c.what;
+    failed = true;
+    close();
+  }
+};
+
+TEST(Examples, echo_server_1100_connections) {
+#ifndef ASYNCORE_EXAMPLES_DIR
+  GTEST_SKIP() << "examples not built";
+#else
+  raise_descriptor_limit(4096);
+  struct rlimit r {};
+  ::getrlimit(RLIMIT_NOFILE, &r);
+  if (r.rlim_cur < 2100) GTEST_SKIP() << "descriptor limit too low for 1100 connections";
+
+  child server;
+  ASSERT_TRUE(server.start({examples_dir + "/echo_server", "--poll", "0"}));
+  asyncore::socket_map map;
+  std::error_code ec;
+  output_reader out(server.out, &map, ec);
+  ASSERT_FALSE(ec);
+  ASSERT_TRUE(loop_until([&] { return out.text.find('\n') != std::string::npos || out.eof; }, map, backend::poll, 10));
+  // "listening on 127.0.0.1:PORT (poll)"
+  std::size_t colon = out.text.find("127.0.0.1:");
+  ASSERT_NE(colon, std::string::npos) << out.text;
+  std::uint16_t port = static_cast<std::uint16_t>(std::stoul(out.text.substr(colon + 10)));
+
+  // A client that resets its connection does not disturb the server.
+  {
+    asyncore::socket s = asyncore::socket::open(family::inet, asyncore::socket_type::stream, ec);
+    s.setsockopt(asyncore::sockopt::linger, 0, ec);
+    s.connect(address("127.0.0.1", port), ec);
+  }
+
+  std::mt19937 rng(1234);
+  std::vector<std::unique_ptr<echo_client>> clients;
+  for (int i = 0; i < 1100; ++i) {  // more than select's 1024
+    std::string payload(1024 + rng() % 4096, '\0');
+    for (char& c : payload) c = static_cast<char>(rng());  // binary, zeros included
+    clients.push_back(std::make_unique<echo_client>(&map, std::move(payload)));
+    clients.back()->create_socket(family::inet, asyncore::socket_type::stream, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    clients.back()->connect(address("127.0.0.1", port), ec);
+    ASSERT_FALSE(ec) << ec.message();
+  }
+  std::size_t open_at_peak = map.size();
+  EXPECT_GE(open_at_peak, 1100u);
+  auto all_done = [&] {
+    for (auto& c : clients)
+      if (!c->done && !c->failed) return false;
+    return true;
+  };
+  EXPECT_TRUE(loop_until(all_done, map, backend::poll, 60));
+  int ok = 0;
+  for (auto& c : clients) ok += c->done && !c->failed;
+  EXPECT_EQ(ok, 1100);
+
+  ::kill(server.pid, SIGTERM);
+  EXPECT_TRUE(loop_until([&] { return out.eof; }, map, backend::poll, 10));
+  EXPECT_NE(out.text.find("stopped"), std::string::npos);
+  EXPECT_EQ(server.wait(), 0);
+  asyncore::close_all(&map, true);
+#endif
+}
+
+TEST(Examples, http_client) {
+#ifndef ASYNCORE_EXAMPLES_DIR
+  GTEST_SKIP() << "examples not built";
+#else
+  asyncore::socket_map map;
+  std::string request;
+  struct responder : asyncore::dispatcher_with_send {
+    responder(asyncore::socket s, asyncore::socket_map* m, std::string* req, std::error_code& ec)
+        : dispatcher_with_send(std::move(s), m, ec), req_(req) {}
+    std::string* req_;
+    void handle_read() override {
+      char buf[1024];
+      std::error_code ec;
+      req_->append(buf, recv(buf, sizeof buf, ec));
+      if (req_->find("\r\n\r\n") != std::string::npos && !answered_) {
+        answered_ = true;
+        send(std::string_view("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nhello from the test server\n"));
+      }
+    }
+    bool writable() override { return dispatcher_with_send::writable() || answered_; }
+    void handle_write() override {
+      dispatcher_with_send::handle_write();
+      if (answered_ && out_buffer_size() == 0) close();
+    }
+    void handle_close() override { close(); }
+    bool answered_ = false;
+  };
+  base_server server(&map, address("127.0.0.1", 0), [&](asyncore::socket s, asyncore::socket_map* m) {
+    std::error_code ec;
+    asyncore::make_owned<responder>(std::move(s), m, &request, ec);
+  });
+  std::uint16_t port = server.address_().port();
+  child c;
+  ASSERT_TRUE(c.start({examples_dir + "/http_client", "127.0.0.1", std::to_string(port), "/index.txt"}));
+  std::error_code ec;
+  output_reader out(c.out, &map, ec);
+  EXPECT_TRUE(loop_until([&] { return out.eof; }, map, backend::poll, 20));
+  EXPECT_EQ(c.wait(), 0);
+  EXPECT_EQ(request.rfind("GET /index.txt HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", 0), 0u) << request;
+  EXPECT_NE(out.text.find("hello from the test server"), std::string::npos) << out.text;
+  asyncore::close_all(&map, true);
+#endif
+}
+
+TEST(Examples, file_reader) {
+#ifndef ASYNCORE_EXAMPLES_DIR
+  GTEST_SKIP() << "examples not built";
+#else
+  child c;
+  ASSERT_TRUE(c.start({examples_dir + "/file_reader"}));
+  const std::string text = "spam, spam, eggs and spam\n";
+  ASSERT_EQ(::write(c.in, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  ::close(c.in);
+  c.in = -1;
+  asyncore::socket_map map;
+  std::error_code ec;
+  output_reader out(c.out, &map, ec);
+  EXPECT_TRUE(loop_until([&] { return out.eof; }, map, backend::poll, 20));
+  EXPECT_EQ(c.wait(), 0);
+  EXPECT_EQ(out.text, text);
+#endif
+}
+
+}  // namespace

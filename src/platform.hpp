@@ -4,8 +4,8 @@
 // from the operating system or TCP/IP stack is declared here, in neutral
 // types. Each of src/posix, src/win32 and src/lwip defines all of it; CMake
 // compiles exactly one of them (ASYNCORE_PLATFORM). Common code includes this
-// header and never a system socket header, never reads errno or
-// WSAGetLastError(), and has no platform #ifdef.
+// header and never a system socket header, never reads the C library's or
+// Winsock's last-error value, and has no platform #ifdef.
 //
 // Error contract: every function reports failure through `ec`, translated to
 // portable conditions (std::errc values in the generic category; a platform

@@ -4,7 +4,7 @@
 // never throws. When exceptions are enabled, the overload without it throws
 // `std::system_error` (through detail::throw_error, the only place that throws).
 //
-// Native errors (errno, WSAGetLastError(), lwIP's errno) are translated by the
+// Native errors (the C library's, Winsock's, lwIP's error numbers) are translated by the
 // platform layer into portable conditions, so user code compares against
 // `std::errc` values on every platform:
 //

@@ -55,7 +55,7 @@ void poll_once(double timeout, backend b, socket_map* map, std::error_code& ec);
 
 /// Whether this platform has the backend (poll and select always do).
 bool has_backend(backend b) noexcept;
-/// The backend's name: "select", "poll" (WSAPoll, lwip_poll ...), "epoll".
+/// The backend's name: "select", "poll" (Windows' and lwIP's poll too), "epoll".
 const char* backend_name(backend b) noexcept;
 
 /// Dispatches readiness flags (pollin ... pollnval) to one channel exactly

@@ -47,7 +47,7 @@ enum : unsigned {
 };
 
 /// Loop backends. `select` and `poll` exist everywhere the library builds
-/// (POSIX select/poll, Windows select/WSAPoll, lwip_select/lwip_poll);
+/// (POSIX select/poll, Winsock's select and poll, lwIP's select and poll);
 /// `epoll` only on Linux. loop(use_poll) picks `poll` or `select`.
 enum class backend : std::uint8_t { select = 0, poll, epoll };
 constexpr std::size_t backend_count = 3;

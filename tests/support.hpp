@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -84,7 +85,7 @@ inline std::vector<param> backend_params() {
 /// A fresh address to bind: loopback port 0, or a new AF_UNIX path.
 inline address bind_address(family f) {
   if (f == family::local) {
-    static int counter = 0;
+    static std::atomic<int> counter{0};
     static const long long stamp =
         static_cast<long long>(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
     char path[96];

@@ -1,0 +1,86 @@
+// asyncore for C++, Cortex-M4 port: the firmware image (asyncore_firmware.elf).
+//
+// Two echo services on lwIP's sockets, in one asyncore loop:
+//   port 7: Python's asyncore echo server (dispatcher_with_send), byte stream;
+//   port 8: a line echo on async_chat ("\n" terminator, records limited).
+// main() starts lwIP (tcpip_init, waiting for its callback), then runs the
+// loop forever with the select backend. Built with -Os -fno-exceptions
+// -fno-rtti. With ports/cortex-m4/rtos_glue.c this image links but does not
+// run (no RTOS is packaged here); with a real sys_arch it is a complete
+// program.
+#include "lwip/opt.h"
+#include "lwip/sys.h"
+#include "lwip/tcpip.h"
+
+#include <asyncore/asynchat.hpp>
+#include <asyncore/asyncore.hpp>
+
+#include <string>
+
+namespace {
+
+class echo_handler : public asyncore::dispatcher_with_send {
+ public:
+  using dispatcher_with_send::dispatcher_with_send;
+  void handle_read() override {
+    char buf[256];
+    std::error_code ec;
+    std::size_t n = recv(buf, sizeof buf, ec);
+    if (n) send(buf, n);
+  }
+};
+
+class line_echo : public asyncore::async_chat {
+ public:
+  line_echo(asyncore::socket s, asyncore::socket_map* m, std::error_code& ec) : async_chat(std::move(s), m, ec) {
+    set_terminator("\n");
+  }
+  void collect_incoming_data(std::string_view data) override { line_.append(data.data(), data.size()); }
+  void found_terminator() override {
+    line_ += '\n';
+    push(line_);
+    line_.clear();
+  }
+
+ private:
+  std::string line_;
+};
+
+template <class Handler>
+class server : public asyncore::dispatcher {
+ public:
+  server(asyncore::socket_map* m, std::uint16_t port) : dispatcher(m) {
+    std::error_code ec;
+    create_socket(asyncore::family::inet, asyncore::socket_type::stream, ec);
+    if (ec) return;
+    set_reuse_addr();
+    bind(asyncore::address::any(asyncore::family::inet, port), ec);
+    if (!ec) listen(2, ec);
+    if (ec) close();
+  }
+  void handle_accepted(asyncore::socket sock, const asyncore::address&) override {
+    std::error_code ec;
+    asyncore::make_owned<Handler>(std::move(sock), map(), ec);
+  }
+};
+
+void tcpip_ready(void* arg) { sys_sem_signal(static_cast<sys_sem_t*>(arg)); }
+
+}  // namespace
+
+int main() {
+  sys_sem_t ready;
+  if (sys_sem_new(&ready, 0) != ERR_OK) return 1;
+  tcpip_init(tcpip_ready, &ready);
+  sys_sem_wait(&ready);
+  sys_sem_free(&ready);
+
+  asyncore::socket_map map;
+  server<echo_handler> echo(&map, 7);
+  server<line_echo> lines(&map, 8);
+  for (;;) {
+    std::error_code ec;
+    asyncore::loop(asyncore::forever, asyncore::backend::select, &map, std::nullopt, ec);
+    if (ec) asyncore::loop(1.0, asyncore::backend::poll, &map, 1, ec);
+  }
+}

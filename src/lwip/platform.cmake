@@ -1,0 +1,93 @@
+# src/lwip/platform.cmake: the lwIP platform layer (ASYNCORE_PLATFORM=lwip).
+#
+# lwIP itself is never part of this repository. It comes from:
+#   LWIP_DIR        the upstream lwIP tree (LWIP_DIR/src/include/lwip/sockets.h
+#                   ...), version 2.1 or later (lwip_poll). ci/fetch-lwip
+#                   gets 2.1.3 from Debian's source package.
+#   ASYNCORE_LWIP_PORT  which glue to build it with:
+#     lwip-host   Linux host: ports/lwip-host (lwipopts.h, start-up, test main)
+#                 plus Debian's pthreads port from LWIP_PORT_DIR (sys_arch.c,
+#                 include/arch/). The conformance suite runs on it.
+#     cortex-m4   ports/cortex-m4: a small board's lwipopts.h and arch/
+#                 headers, link-only RTOS glue, and a firmware image
+#                 (asyncore_firmware.elf: the library + an echo server + lwIP).
+#     external    your own lwIP target, named by ASYNCORE_LWIP_TARGET: it must
+#                 carry lwIP's include directories (with your lwipopts.h and
+#                 arch/) and lwIP's code; nothing is built from LWIP_DIR.
+#
+# Sets ASYNCORE_PLATFORM_SOURCES, ASYNCORE_PLATFORM_LIBS and
+# ASYNCORE_HAS_FILE_DISPATCHER (0), and on the host ASYNCORE_TEST_MAIN (the
+# suite's main(), which starts lwIP before running the tests).
+
+set(LWIP_DIR "" CACHE PATH "Upstream lwIP source tree (contains src/include/lwip/sockets.h)")
+if(CMAKE_SYSTEM_NAME STREQUAL "Generic" AND CMAKE_SYSTEM_PROCESSOR MATCHES "^arm")
+  set(_asyncore_lwip_default_port cortex-m4)
+else()
+  set(_asyncore_lwip_default_port lwip-host)
+endif()
+set(ASYNCORE_LWIP_PORT ${_asyncore_lwip_default_port} CACHE STRING "lwIP port glue: lwip-host, cortex-m4 or external")
+set_property(CACHE ASYNCORE_LWIP_PORT PROPERTY STRINGS lwip-host cortex-m4 external)
+set(ASYNCORE_LWIP_TARGET "" CACHE STRING "ASYNCORE_LWIP_PORT=external: the name of your lwIP target")
+
+set(ASYNCORE_PLATFORM_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/error.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/pollers.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/socket_ops.cpp)
+set(ASYNCORE_HAS_FILE_DISPATCHER 0)
+
+if(ASYNCORE_LWIP_PORT STREQUAL "external")
+  if(NOT ASYNCORE_LWIP_TARGET)
+    message(FATAL_ERROR "ASYNCORE_LWIP_PORT=external: set ASYNCORE_LWIP_TARGET to the name of your lwIP target "
+                        "(a library with lwIP's code and include directories, your lwipopts.h and arch/ headers).")
+  endif()
+  set(ASYNCORE_PLATFORM_LIBS ${ASYNCORE_LWIP_TARGET})
+  return()
+endif()
+
+if(NOT LWIP_DIR)
+  message(FATAL_ERROR
+    "ASYNCORE_PLATFORM=lwip needs lwIP's sources: pass -DLWIP_DIR=/path/to/lwip (the upstream tree, "
+    "with src/include/lwip/sockets.h; lwIP 2.1 or later). ci/fetch-lwip fetches lwIP 2.1.3 from Debian's "
+    "source package and prints LWIP_DIR and LWIP_PORT_DIR.")
+endif()
+get_filename_component(LWIP_DIR "${LWIP_DIR}" ABSOLUTE)
+if(NOT EXISTS "${LWIP_DIR}/src/include/lwip/sockets.h" OR NOT EXISTS "${LWIP_DIR}/src/api/sockets.c")
+  message(FATAL_ERROR "LWIP_DIR=${LWIP_DIR} is not an lwIP source tree (no src/include/lwip/sockets.h or src/api/sockets.c).")
+endif()
+
+enable_language(C)
+
+# lwIP's stack: core, IPv4, IPv6, the sequential and sockets APIs. (lwIP's own
+# src/Filelists.cmake is not included: it writes into LWIP_DIR and defines
+# targets of its own.) Files whose feature is off in lwipopts.h compile to
+# nothing.
+set(ASYNCORE_LWIP_STACK_SOURCES "")
+foreach(f
+    core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c
+    core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c core/tcp_in.c
+    core/tcp_out.c core/timeouts.c core/udp.c
+    core/ipv4/autoip.c core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/igmp.c
+    core/ipv4/ip4_frag.c core/ipv4/ip4.c core/ipv4/ip4_addr.c
+    core/ipv6/dhcp6.c core/ipv6/ethip6.c core/ipv6/icmp6.c core/ipv6/inet6.c core/ipv6/ip6.c
+    core/ipv6/ip6_addr.c core/ipv6/ip6_frag.c core/ipv6/mld6.c core/ipv6/nd6.c
+    api/api_lib.c api/api_msg.c api/err.c api/if_api.c api/netbuf.c api/netdb.c api/netifapi.c
+    api/sockets.c api/tcpip.c
+    netif/ethernet.c)
+  if(NOT EXISTS "${LWIP_DIR}/src/${f}")
+    message(FATAL_ERROR "LWIP_DIR=${LWIP_DIR}: src/${f} is missing (asyncore needs lwIP 2.1 or later).")
+  endif()
+  list(APPEND ASYNCORE_LWIP_STACK_SOURCES "${LWIP_DIR}/src/${f}")
+endforeach()
+
+get_filename_component(_asyncore_ports_dir "${CMAKE_CURRENT_LIST_DIR}/../../ports" ABSOLUTE)
+include(${_asyncore_ports_dir}/${ASYNCORE_LWIP_PORT}/port.cmake)
+# The port file defines ASYNCORE_LWIP_STACK_TARGET (lwIP built with its glue).
+set(ASYNCORE_PLATFORM_LIBS ${ASYNCORE_LWIP_STACK_TARGET})
+
+if(ASYNCORE_INSTALL)
+  include(GNUInstallDirs)
+  # libasyncore.a needs lwIP's archive at link time: export it with the library.
+  install(TARGETS ${ASYNCORE_LWIP_STACK_TARGET} EXPORT asyncoreTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+endif()

@@ -117,15 +117,7 @@ void dispatcher::handle_read_event() {
   if (accepting) {
     handle_accept();
   } else if (!connected) {
-    if (connecting) {
-      const std::uint32_t c0 = closes_;
-      std::error_code ec = handle_connect_event();
-      if (ec) {
-        handle_error(error_cause{ec, nullptr, "connect failed: " + ec.message()});
-        return;
-      }
-      if (closes_ != c0) return;
-    }
+    if (connecting && !complete_connect()) return;
     handle_read();
   } else {
     handle_read();
@@ -134,15 +126,7 @@ void dispatcher::handle_read_event() {
 
 void dispatcher::handle_write_event() {
   if (accepting) return;  // listeners have nothing to write
-  if (!connected && connecting) {
-    const std::uint32_t c0 = closes_;
-    std::error_code ec = handle_connect_event();
-    if (ec) {
-      handle_error(error_cause{ec, nullptr, "connect failed: " + ec.message()});
-      return;
-    }
-    if (closes_ != c0) return;
-  }
+  if (!connected && connecting && !complete_connect()) return;
   handle_write();
 }
 
@@ -158,6 +142,16 @@ void dispatcher::handle_expt_event() {
     return;
   }
   handle_expt();
+}
+
+bool dispatcher::complete_connect() {
+  const std::uint32_t c0 = closes_;
+  std::error_code ec = handle_connect_event();
+  if (ec) {
+    handle_error(error_cause{ec, nullptr, "connect failed: " + ec.message()});
+    return false;
+  }
+  return closes_ == c0;
 }
 
 std::error_code dispatcher::handle_connect_event() {

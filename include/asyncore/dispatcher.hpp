@@ -235,6 +235,9 @@ class dispatcher {
  private:
   friend class socket_map;
   void adopt_socket(asyncore::socket sock, std::error_code& ec);
+  // Runs handle_connect_event; a failure goes to handle_error. True when the
+  // channel is connected and still open, so the event may go on.
+  bool complete_connect();
   template <class T, class... Args>
   friend T* make_owned(Args&&... args);
   static constexpr std::uint32_t npos = 0xffffffffu;

@@ -253,3 +253,73 @@ TEST(Examples, file_reader) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Examples, chat_server_demo) {
+#ifndef ASYNCORE_EXAMPLES_DIR
+  GTEST_SKIP() << "examples not built";
+#else
+  child demo;
+  ASSERT_TRUE(demo.start({examples_dir + "/chat_server", "--demo"}));
+  asyncore::socket_map map;
+  std::error_code ec;
+  output_reader out(demo.out, &map, ec);
+  ASSERT_FALSE(ec);
+  EXPECT_TRUE(loop_until([&] { return out.eof; }, map, backend::poll, 30));
+  EXPECT_EQ(demo.wait(), 0) << out.text;
+  EXPECT_NE(out.text.find("bob    <- <alice> hello everyone!"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("demo finished"), std::string::npos) << out.text;
+  asyncore::close_all(&map, true);
+#endif
+}
+
+// A line-echo client: sends lines in odd pieces, expects them back whole.
+struct line_client : asyncore::dispatcher {
+  line_client(asyncore::socket_map* m, std::string payload) : dispatcher(m), payload_(std::move(payload)) {}
+  std::string payload_, got;
+  std::size_t sent = 0;
+  bool writable() override { return connecting || sent < payload_.size(); }
+  void handle_connect() override {}
+  void handle_write() override {
+    std::error_code ec;
+    sent += send(payload_.data() + sent, std::min<std::size_t>(7, payload_.size() - sent), ec);
+  }
+  void handle_read() override {
+    char buf[8192];
+    std::error_code ec;
+    got.append(buf, recv(buf, sizeof buf, ec));
+    if (got.size() >= payload_.size()) close();
+  }
+  void handle_close() override { close(); }
+};
+
+TEST(Examples, line_echo_server) {
+#ifndef ASYNCORE_EXAMPLES_DIR
+  GTEST_SKIP() << "examples not built";
+#else
+  child server;
+  ASSERT_TRUE(server.start({examples_dir + "/line_echo_server", "--select", "0"}));
+  asyncore::socket_map map;
+  std::error_code ec;
+  output_reader out(server.out, &map, ec);
+  ASSERT_FALSE(ec);
+  ASSERT_TRUE(loop_until([&] { return out.text.find('\n') != std::string::npos || out.eof; }, map, backend::poll, 10));
+  std::size_t colon = out.text.find("127.0.0.1:");
+  ASSERT_NE(colon, std::string::npos) << out.text;
+  const std::uint16_t port = static_cast<std::uint16_t>(std::stoul(out.text.substr(colon + 10)));
+  line_client c(&map, "hello\r\nworld\n\nline three\n");
+  c.create_socket(family::inet, asyncore::socket_type::stream, ec);
+  c.connect(address("127.0.0.1", port), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_TRUE(loop_until([&] { return !c.registered(); }, map, backend::poll, 10));
+  EXPECT_EQ(c.got, "hello\r\nworld\n\nline three\n");
+  ::kill(server.pid, SIGTERM);
+  EXPECT_TRUE(loop_until([&] { return out.eof; }, map, backend::poll, 10));
+  EXPECT_NE(out.text.find("stopped"), std::string::npos);
+  EXPECT_EQ(server.wait(), 0);
+  asyncore::close_all(&map, true);
+#endif
+}
+
+}  // namespace

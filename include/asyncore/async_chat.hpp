@@ -1,0 +1,324 @@
+// asyncore for C++: async_chat (Python's asynchat.async_chat).
+//
+// A dispatcher that frames its input stream by a *terminator* and sends from
+// a FIFO of data and producers. Subclass it and override the two hooks:
+//
+//     class line_handler : public asyncore::async_chat {
+//      public:
+//       using async_chat::async_chat;               // the dispatcher constructors
+//       void start() { set_terminator("\r\n"); }
+//       void collect_incoming_data(std::string_view data) override {
+//         line_.append(data);                       // a view into the input buffer
+//       }
+//       void found_terminator() override {
+//         push("you said: " + line_ + "\r\n");      // push copies its argument
+//         if (line_ == "QUIT") close_when_done();
+//         line_.clear();
+//       }
+//      private:
+//       std::string line_;
+//     };
+//
+// Input (the loop calls handle_read; the algorithm is CPython 3.11's, see
+// spec §3.3): each read is scanned with the *current* terminator, which the
+// hooks may change at any point:
+//  - a delimiter (bytes of any length): the bytes before it go to
+//    collect_incoming_data (never an empty chunk), then found_terminator()
+//    runs; a delimiter split across reads is found; an empty record still
+//    fires found_terminator; a trailing partial delimiter is held back until
+//    the next read (and delivered to collect_incoming_data at end of stream);
+//  - a count n: the next n bytes are collected (the count decreases as bytes
+//    arrive, as get_terminator() shows), then found_terminator(); the
+//    terminator is then a count of 0, which, as in Python, collects all
+//    later input without calling found_terminator until it is reset;
+//  - none (also a count of 0 and an empty delimiter, Python's falsy
+//    terminators): everything is collected, found_terminator never runs.
+// The same bytes give the same calls as CPython for the same read boundaries.
+//
+// Output: push() copies its argument into the queue, push_with_producer()
+// queues a producer, close_when_done() queues a close. Each is sent in FIFO
+// order; a write event sends until the socket would block (or
+// ASYNCORE_WRITE_BUDGET bytes went out), each send() at most
+// ac_out_buffer_size bytes.
+//
+// Differences from CPython, on purpose (see the README):
+//  - the terminator starts as none (CPython: unset, AttributeError);
+//  - input handling is linear in the bytes received (a read cursor, no re-copy
+//    of the rest of the buffer per record), the output queue never copies
+//    quadratically, and a write event sends until the socket would block
+//    instead of one send() per event;
+//  - push() copies its argument (CPython keeps a reference to it);
+//    push("") queues nothing (CPython performs a zero-length send);
+//  - the record being collected has a size limit (max_record_size(), on by
+//    default): a peer exceeding it gets handle_error(errc::record_too_long)
+//    and, with the default handle_error, the channel closes;
+//  - a partial delimiter held back at end of stream is delivered to
+//    collect_incoming_data before handle_close (CPython drops it);
+//  - once a hook closed the channel, no further hook runs for the rest of
+//    the buffered input (CPython keeps delivering);
+//  - a read that would block is ignored (as CPython, issue #16133); end of
+//    stream and disconnects call handle_close, other errors handle_error;
+//  - writable() is true only while connecting, or while connected and
+//    holding output (CPython's "or not connected" spins the loop).
+#ifndef ASYNCORE_ASYNC_CHAT_HPP
+#define ASYNCORE_ASYNC_CHAT_HPP
+
+#include <asyncore/config.hpp>
+#include <asyncore/detail/byte_queue.hpp>
+#include <asyncore/dispatcher.hpp>
+#include <asyncore/error.hpp>
+#include <asyncore/producer.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+
+namespace asyncore {
+
+/// Python's find_prefix_at_end(haystack, needle): the length of the longest
+/// proper prefix of `needle` that ends `haystack`, or 0. The caller
+/// guarantees `needle` does not occur in `haystack`. A one-byte needle always
+/// gives 0. (An empty needle gives 0; CPython returns -1 for it.)
+///
+///     find_prefix_at_end("qwerty\r", "\r\n") == 1
+///     find_prefix_at_end("qwertydkjf", "\r\n") == 0
+std::size_t find_prefix_at_end(std::string_view haystack, std::string_view needle) noexcept;
+
+/// What frames async_chat's input: a delimiter (bytes of any length), a byte
+/// count, or none. A value type; default-constructed it is none.
+///
+///     terminator::of_bytes("\r\n"), terminator::of_count(512), terminator::none()
+class terminator {
+ public:
+  enum class kind : std::uint8_t { none, delimiter, count };
+
+  terminator() noexcept = default;
+  /// std::nullopt is Python's None.
+  terminator(std::nullopt_t) noexcept {}  // NOLINT: implicit on purpose
+
+  static terminator none() noexcept { return terminator(); }
+  static terminator of_bytes(std::string_view delimiter) {
+    terminator t;
+    t.kind_ = kind::delimiter;
+    t.bytes_.assign(delimiter.data(), delimiter.size());
+    return t;
+  }
+  static terminator of_count(std::size_t n) noexcept {
+    terminator t;
+    t.kind_ = kind::count;
+    t.count_ = n;
+    return t;
+  }
+
+  kind type() const noexcept { return kind_; }
+  bool is_none() const noexcept { return kind_ == kind::none; }
+  bool is_delimiter() const noexcept { return kind_ == kind::delimiter; }
+  bool is_count() const noexcept { return kind_ == kind::count; }
+  /// The delimiter bytes (empty unless is_delimiter()).
+  std::string_view delimiter() const noexcept { return bytes_; }
+  /// The bytes still expected (0 unless is_count()).
+  std::size_t count() const noexcept { return count_; }
+
+  /// Python's truthiness: false for none, a count of 0 and an empty
+  /// delimiter, which all mean "collect everything, never found_terminator".
+  explicit operator bool() const noexcept {
+    return kind_ == kind::delimiter ? !bytes_.empty() : kind_ == kind::count && count_ != 0;
+  }
+
+  /// Python's repr of the terminator: None, 3, b'\r\n'.
+  std::string repr() const;
+
+  friend bool operator==(const terminator& a, const terminator& b) noexcept {
+    return a.kind_ == b.kind_ && a.count_ == b.count_ && a.bytes_ == b.bytes_;
+  }
+  friend bool operator!=(const terminator& a, const terminator& b) noexcept { return !(a == b); }
+
+ private:
+  friend class async_chat;
+  kind kind_ = kind::none;
+  std::size_t count_ = 0;
+  std::string bytes_;
+};
+
+class async_chat : public dispatcher {
+ public:
+  /// The dispatcher's constructors: async_chat(map), async_chat(sock, map, ec)
+  /// and, with exceptions, async_chat(sock, map).
+  using dispatcher::dispatcher;
+  ~async_chat() override;
+
+  // -- settings (Python's class attributes, per instance here) -------------
+  /// The size of each recv() (Python: 65536). Takes effect on the next read.
+  /// The buffer exists only during a read (as CPython's recv allocates one),
+  /// so an idle channel holds no input memory but its partial delimiter;
+  /// small targets lower the default, ASYNCORE_IN_BUFFER_SIZE.
+  std::size_t ac_in_buffer_size = ASYNCORE_IN_BUFFER_SIZE;
+  /// The most one send() call is given (Python: 65536, also its push split).
+  std::size_t ac_out_buffer_size = ASYNCORE_OUT_BUFFER_SIZE;
+
+  /// The limit on the record being collected: the bytes given to
+  /// collect_incoming_data since the last found_terminator() (with any
+  /// terminator kind, none included). Default ASYNCORE_DEFAULT_MAX_RECORD;
+  /// 0 turns it off. A peer that exceeds it: handle_error with
+  /// errc::record_too_long (whose default closes the channel); the rest of
+  /// that read is dropped and the count starts again. The chunk that would
+  /// exceed the limit is not delivered. Channels that stream with no
+  /// terminator, or expect a count above the limit, raise it or turn it off.
+  std::size_t max_record_size() const noexcept { return max_record_; }
+  void set_max_record_size(std::size_t n) noexcept { max_record_ = n; }
+  /// Bytes collected in the current record so far.
+  std::size_t record_size() const noexcept { return record_size_; }
+
+  // -- terminator ----------------------------------------------------------
+  /// Sets the terminator. May be called at any time, also from inside
+  /// collect_incoming_data/found_terminator: the rest of the buffered input
+  /// is framed by the new one (smtpd switches to "\r\n.\r\n" that way).
+  void set_terminator(const terminator& t);
+  /// A delimiter of any length (Python: bytes). An empty one behaves as none.
+  void set_terminator(std::string_view delimiter);
+  /// Python's set_terminator(None).
+  void set_terminator(std::nullopt_t) noexcept;
+  /// A byte count (Python: int). A negative count is rejected with
+  /// std::errc::invalid_argument and the terminator is left unchanged.
+  template <class Int, std::enable_if_t<std::is_integral<Int>::value && !std::is_same<Int, bool>::value &&
+                                            !std::is_same<Int, char>::value, int> = 0>
+  void set_terminator(Int count, std::error_code& ec) noexcept {
+    if (is_negative(count)) {
+      ec = std::make_error_code(std::errc::invalid_argument);
+      return;
+    }
+    ec.clear();
+    set_count(static_cast<std::size_t>(count));
+  }
+  /// As above. A negative count throws std::system_error(invalid_argument),
+  /// as Python raises ValueError; without exceptions the terminator is left
+  /// unchanged and handle_error gets the error (where a throw would have gone).
+  template <class Int, std::enable_if_t<std::is_integral<Int>::value && !std::is_same<Int, bool>::value &&
+                                            !std::is_same<Int, char>::value, int> = 0>
+  void set_terminator(Int count) {
+    if (is_negative(count)) {
+      negative_terminator();
+      return;
+    }
+    set_count(static_cast<std::size_t>(count));
+  }
+  /// The current terminator; a count decreases as bytes arrive.
+  const terminator& get_terminator() const noexcept { return terminator_; }
+
+  // -- the two hooks a subclass provides -------------------------------------
+  /// Receives the input up to the terminator, possibly in several pieces.
+  /// `data` views the input buffer: it is valid only during the call (copy
+  /// what you keep). Never called with an empty view.
+  virtual void collect_incoming_data(std::string_view data) = 0;
+  /// The terminator was found (or the count reached). The hook may change
+  /// the terminator, push, close, or discard_buffers.
+  virtual void found_terminator() = 0;
+
+  // -- output ------------------------------------------------------------------
+  /// Copies `data` to the output queue and tries to send at once. Pushing
+  /// while not yet connected only queues (sent once the connect completes).
+  void push(std::string_view data);
+  /// Queues a producer (taking ownership) and tries to send at once. Its
+  /// more() is called only when everything queued before it has been sent.
+  void push_with_producer(std::unique_ptr<producer> p);
+  /// Closes the channel (handle_close()) once everything queued before this
+  /// call has been sent.
+  void close_when_done();
+  /// Sends from the queue until it is empty, the socket would block, or
+  /// ASYNCORE_WRITE_BUDGET bytes went out. Does nothing unless connected.
+  /// A send error other than would-block and disconnects (which call
+  /// handle_close) goes to handle_error.
+  void initiate_send();
+  /// Python's "emergencies only": drops the held input (also the rest of the
+  /// read being processed, when called from a hook), the current record's
+  /// count, and the whole output queue (producers and close_when_done too).
+  void discard_buffers();
+
+  /// Bytes of input held back (a partial delimiter); always shorter than the
+  /// delimiter.
+  std::size_t buffered_input() const noexcept { return held_.size(); }
+  /// Bytes queued by push() and not yet sent (producers not counted).
+  std::size_t buffered_output() const noexcept { return out_bytes_; }
+  /// True while anything (data, producer, close) is queued.
+  bool has_output() const noexcept { return !fifo_.empty(); }
+
+  // -- dispatcher overrides --------------------------------------------------
+  /// Always true (Python); the record limit bounds memory instead.
+  bool readable() override;
+  /// True while connecting, or while connected and holding output.
+  bool writable() override;
+  /// One recv() of ac_in_buffer_size bytes, then the framing loop above.
+  void handle_read() override;
+  /// initiate_send().
+  void handle_write() override;
+  /// close(), with no log line (Python).
+  void handle_close() override;
+  std::string_view type_name() const override { return "asyncore::async_chat"; }
+
+ protected:
+  /// Frames `data` exactly as if handle_read had just received it (after
+  /// any partial delimiter held from before). For subclasses whose bytes do
+  /// not come from this channel's socket (a TLS layer, a test, a benchmark);
+  /// the hooks see views into `data` when nothing was held. Not re-entrant:
+  /// do not call it (or handle_read) from inside a hook.
+  void process_incoming(std::string_view data);
+
+ private:
+  enum class entry_kind : std::uint8_t { data, producer, close };
+  struct entry {
+    entry_kind kind;
+    detail::byte_queue bytes;           // data
+    std::unique_ptr<producer> source;   // producer
+    std::string_view chunk;             // producer: the unsent part of more()
+    explicit entry(entry_kind k) noexcept : kind(k) {}
+  };
+
+  template <class Int>
+  static constexpr bool is_negative(Int v) noexcept {
+    if constexpr (std::is_signed<Int>::value) {
+      return v < 0;
+    } else {
+      (void)v;
+      return false;
+    }
+  }
+  void set_count(std::size_t n) noexcept;
+  void negative_terminator();
+  // Frames [p, p+n) with the current terminator; keeps a partial delimiter.
+  void process_input(const char* p, std::size_t n);
+  // Gives a chunk to collect_incoming_data, enforcing the record limit.
+  // False when processing must stop (closed, or over the limit).
+  bool deliver(const char* p, std::size_t n);
+  // Calls found_terminator; false when it closed the channel.
+  bool found();
+  bool still_open() const noexcept { return close_count() == closes_at_start_; }
+  void record_overflow();
+  void flush_held();
+  std::size_t send_from(std::string_view data, std::size_t& budget, std::error_code& ec);
+  void enqueue(std::string_view data);
+
+  terminator terminator_;
+  std::string held_;                // partial delimiter kept between reads
+  std::size_t max_record_ = ASYNCORE_DEFAULT_MAX_RECORD;
+  std::size_t record_size_ = 0;
+  // Processing state of the read being framed (members so that hooks can
+  // discard it).
+  const char* in_pos_ = nullptr;
+  const char* in_end_ = nullptr;
+  std::uint32_t closes_at_start_ = 0;
+
+  std::deque<entry> fifo_;
+  std::size_t out_bytes_ = 0;
+  std::uint32_t generation_ = 0;  // bumped by discard_buffers
+  bool sending_ = false;
+};
+
+}  // namespace asyncore
+
+#endif  // ASYNCORE_ASYNC_CHAT_HPP

@@ -80,7 +80,7 @@ void async_chat::set_terminator(std::nullopt_t) noexcept {
   terminator_.bytes_.clear();
 }
 
-void async_chat::set_count(std::size_t n) noexcept {
+void async_chat::set_count(std::uint64_t n) noexcept {
   terminator_.kind_ = terminator::kind::count;
   terminator_.count_ = n;
   terminator_.bytes_.clear();
@@ -168,7 +168,7 @@ void async_chat::process_input(const char* p, std::size_t n) {
       in_pos_ = in_end_;
       if (!deliver(start, lb)) break;
     } else if (terminator_.kind_ == terminator::kind::count) {  // C:147-158
-      const std::size_t want = terminator_.count_;
+      const std::uint64_t want = terminator_.count_;  // may exceed size_t on 32-bit targets
       if (lb < want) {
         in_pos_ = in_end_;
         if (!deliver(start, lb)) break;
@@ -176,8 +176,9 @@ void async_chat::process_input(const char* p, std::size_t n) {
         if (terminator_.kind_ == terminator::kind::count)
           terminator_.count_ = terminator_.count_ > lb ? terminator_.count_ - lb : 0;
       } else {
-        in_pos_ += want;
-        if (!deliver(start, want)) break;
+        const std::size_t n_want = static_cast<std::size_t>(want);  // want <= lb here
+        in_pos_ += n_want;
+        if (!deliver(start, n_want)) break;
         set_count(0);  // C:157: self.terminator = 0
         if (!found()) break;
       }

@@ -47,7 +47,7 @@ class poller {
 /// (so 0.5 ms waits 1 ms, never 0) and clamps to int's range; < 0 stays -1.
 inline int timeout_ms_ceil(std::int64_t us) noexcept {
   if (us < 0) return -1;
-  std::int64_t ms = (us + 999) / 1000;
+  std::int64_t ms = us / 1000 + (us % 1000 != 0);  // no overflow near INT64_MAX
   return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
 }
 

@@ -109,7 +109,7 @@ class terminator {
     t.bytes_.assign(delimiter.data(), delimiter.size());
     return t;
   }
-  static terminator of_count(std::size_t n) noexcept {
+  static terminator of_count(std::uint64_t n) noexcept {
     terminator t;
     t.kind_ = kind::count;
     t.count_ = n;
@@ -122,8 +122,9 @@ class terminator {
   bool is_count() const noexcept { return kind_ == kind::count; }
   /// The delimiter bytes (empty unless is_delimiter()).
   std::string_view delimiter() const noexcept { return bytes_; }
-  /// The bytes still expected (0 unless is_count()).
-  std::size_t count() const noexcept { return count_; }
+  /// The bytes still expected (0 unless is_count()). 64-bit on every target:
+  /// a count above 4 GiB is exact on 32-bit ones (armhf) too.
+  std::uint64_t count() const noexcept { return count_; }
 
   /// Python's truthiness: false for none, a count of 0 and an empty
   /// delimiter, which all mean "collect everything, never found_terminator".
@@ -142,7 +143,7 @@ class terminator {
  private:
   friend class async_chat;
   kind kind_ = kind::none;
-  std::size_t count_ = 0;
+  std::uint64_t count_ = 0;
   std::string bytes_;
 };
 
@@ -172,8 +173,9 @@ class async_chat : public dispatcher {
   /// terminator, or expect a count above the limit, raise it or turn it off.
   std::size_t max_record_size() const noexcept { return max_record_; }
   void set_max_record_size(std::size_t n) noexcept { max_record_ = n; }
-  /// Bytes collected in the current record so far.
-  std::size_t record_size() const noexcept { return record_size_; }
+  /// Bytes collected in the current record so far (64-bit on every target:
+  /// a stream with no limit can pass 4 GiB on 32-bit ones).
+  std::uint64_t record_size() const noexcept { return record_size_; }
 
   // -- terminator ----------------------------------------------------------
   /// Sets the terminator. May be called at any time, also from inside
@@ -194,7 +196,7 @@ class async_chat : public dispatcher {
       return;
     }
     ec.clear();
-    set_count(static_cast<std::size_t>(count));
+    set_count(static_cast<std::uint64_t>(count));
   }
   /// As above. A negative count throws std::system_error(invalid_argument),
   /// as Python raises ValueError; without exceptions the terminator is left
@@ -206,7 +208,7 @@ class async_chat : public dispatcher {
       negative_terminator();
       return;
     }
-    set_count(static_cast<std::size_t>(count));
+    set_count(static_cast<std::uint64_t>(count));
   }
   /// The current terminator; a count decreases as bytes arrive.
   const terminator& get_terminator() const noexcept { return terminator_; }
@@ -288,7 +290,7 @@ class async_chat : public dispatcher {
       return false;
     }
   }
-  void set_count(std::size_t n) noexcept;
+  void set_count(std::uint64_t n) noexcept;
   void negative_terminator();
   // Frames [p, p+n) with the current terminator; keeps a partial delimiter.
   void process_input(const char* p, std::size_t n);
@@ -306,7 +308,7 @@ class async_chat : public dispatcher {
   terminator terminator_;
   std::string held_;                // partial delimiter kept between reads
   std::size_t max_record_ = ASYNCORE_DEFAULT_MAX_RECORD;
-  std::size_t record_size_ = 0;
+  std::uint64_t record_size_ = 0;
   // Processing state of the read being framed (members so that hooks can
   // discard it).
   const char* in_pos_ = nullptr;

@@ -13,8 +13,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -34,7 +36,15 @@ struct child {
   int in = -1;   // write end of the child's stdin
   int out = -1;  // read end of the child's stdout
 
-  bool start(const std::vector<std::string>& argv) {
+  bool start(std::vector<std::string> argv) {
+    // A cross build's tests run under an emulator (qemu-user): start the
+    // example through it as well (tests/CMakeLists.txt sets the variable).
+    if (const char* emu = std::getenv("ASYNCORE_TEST_EMULATOR")) {
+      std::vector<std::string> words;
+      std::istringstream in(emu);
+      for (std::string w; in >> w;) words.push_back(w);
+      argv.insert(argv.begin(), words.begin(), words.end());
+    }
     int pin[2], pout[2];
     if (::pipe(pin) || ::pipe(pout)) return false;
     posix_spawn_file_actions_t fa;

@@ -29,6 +29,7 @@ class line_echo_handler : public asyncore::async_chat {
       : async_chat(std::move(sock), map, ec) {
     set_terminator("\n");
     ac_in_buffer_size = 8192;  // per recv(), as echo_server reads
+    set_stable_predicates();   // readable()/writable() depend on our own output only
   }
   // Back-pressure: stop reading while a slow client has 1 MiB unsent.
   bool readable() override { return buffered_output() < (1u << 20); }

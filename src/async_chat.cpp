@@ -104,13 +104,30 @@ void async_chat::handle_read() {
   if (!socket().is_open()) return;
   const std::size_t want = ac_in_buffer_size ? ac_in_buffer_size : 1;
   const std::size_t held = held_.size();
-  // A buffer per read (as CPython's recv allocates one): an idle channel
-  // holds no input memory beyond its partial delimiter. The held bytes go in
+  // The map's shared read buffer (a heap one only for a read nested inside
+  // another read's hooks): an idle channel holds no input memory beyond its
+  // partial delimiter, and a read allocates nothing. The held bytes go in
   // front so that the framing loop sees one contiguous buffer.
-  std::unique_ptr<char[]> buf(new char[held + want]);
-  if (held) std::memcpy(buf.get(), held_.data(), held);
+  struct lease {
+    socket_map* m;
+    char* p;
+    std::unique_ptr<char[]> own;
+    lease(socket_map* map, std::size_t size) : m(map), p(map ? map->borrow_buffer(size) : nullptr) {
+      if (!p) {
+        m = nullptr;
+        own.reset(new char[size]);
+        p = own.get();
+      }
+    }
+    ~lease() {
+      if (m) m->return_buffer();
+    }
+    lease(const lease&) = delete;
+    lease& operator=(const lease&) = delete;
+  } buf(map(), held + want);
+  if (held) std::memcpy(buf.p, held_.data(), held);
   std::error_code ec;
-  const std::size_t n = socket().recv(buf.get() + held, want, ec);
+  const std::size_t n = socket().recv(buf.p + held, want, ec);
   if (ec) {
     // C:125: a read that would block is not an error (issue #16133).
     if (ec == std::errc::operation_would_block || ec == std::errc::resource_unavailable_try_again ||
@@ -131,7 +148,7 @@ void async_chat::handle_read() {
     return;
   }
   held_.clear();
-  process_input(buf.get(), held + n);
+  process_input(buf.p, held + n);
 }
 
 void async_chat::process_incoming(std::string_view data) {
@@ -158,6 +175,17 @@ void async_chat::flush_held() {
 }
 
 void async_chat::process_input(const char* p, std::size_t n) {
+  // Cork: what the hooks push is sent once they have all run (one send()
+  // for all the replies to this read), or by close().
+  const bool outer = !corked_;
+  corked_ = true;
+  frame_input(p, n);
+  if (!outer) return;
+  corked_ = false;
+  if (still_open() && !fifo_.empty()) initiate_send();
+}
+
+void async_chat::frame_input(const char* p, std::size_t n) {
   closes_at_start_ = close_count();
   in_pos_ = p;
   in_end_ = p + n;
@@ -282,6 +310,11 @@ void async_chat::push(std::string_view data) {
   // push(b"") makes CPython do a zero-length send; nothing is queued here,
   // which keeps the order of everything else.
   if (data.empty()) return;
+  interest_changed();  // writable() may change (also when pushed from another channel)
+  if (corked_) {
+    enqueue(data);  // sent when the read's hooks return
+    return;
+  }
   if (fifo_.empty() && connected && !sending_) {
     // Nothing queued: send straight from the caller's bytes and copy only
     // what the socket did not take.
@@ -301,12 +334,27 @@ void async_chat::push(std::string_view data) {
 
 void async_chat::push_with_producer(std::unique_ptr<producer> p) {
   if (!p) return;
+  interest_changed();
   fifo_.emplace_back(entry_kind::producer);
   fifo_.back().source = std::move(p);
   initiate_send();
 }
 
-void async_chat::close_when_done() { fifo_.emplace_back(entry_kind::close); }
+void async_chat::close_when_done() {
+  interest_changed();
+  fifo_.emplace_back(entry_kind::close);
+}
+
+void async_chat::close() {
+  if (corked_) {
+    // A hook closes after pushing: send what it pushed first, as an
+    // immediate send would have (CPython sends in push()).
+    corked_ = false;
+    initiate_send();
+    corked_ = true;
+  }
+  dispatcher::close();
+}
 
 namespace {
 struct flag_guard {
@@ -319,7 +367,7 @@ struct flag_guard {
 }  // namespace
 
 void async_chat::initiate_send() {
-  if (sending_) return;  // re-entered from a producer or a handler
+  if (sending_ || corked_) return;  // re-entered from a producer or a handler, or deferred (push)
   std::optional<flag_guard> guard(std::in_place, sending_);
   const std::uint32_t closes = close_count();
   const std::uint32_t generation = generation_;
@@ -367,6 +415,13 @@ void async_chat::initiate_send() {
 }
 
 void async_chat::discard_buffers() {
+  interest_changed();
+  if (corked_ && !fifo_.empty()) {
+    // CPython would already have sent what the hooks pushed: do so.
+    corked_ = false;
+    initiate_send();
+    corked_ = true;
+  }
   held_.clear();
   record_size_ = 0;
   if (in_pos_) in_pos_ = in_end_;

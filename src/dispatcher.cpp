@@ -81,6 +81,15 @@ dispatcher::~dispatcher() {
 
 bool dispatcher::readable() { return true; }
 bool dispatcher::writable() { return true; }
+
+void dispatcher::set_stable_predicates(bool on) noexcept {
+  stable_ = on;
+  if (registered_in_) registered_in_->set_stable(*this, on);
+}
+
+void dispatcher::interest_changed() noexcept {
+  if (stable_ && registered_in_) registered_in_->mark_dirty(slot_);
+}
 void dispatcher::handle_read() { log_info("unhandled read event", "warning"); }
 void dispatcher::handle_write() { log_info("unhandled write event", "warning"); }
 void dispatcher::handle_expt() { log_info("unhandled incoming priority event", "warning"); }

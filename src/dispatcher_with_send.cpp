@@ -14,6 +14,7 @@ void dispatcher_with_send::send(std::string_view data) {
     log_info(head);
   }
   out_buffer_.append(data.data(), data.size());
+  interest_changed();  // writable() may have changed (also when called from another channel)
   // Python sends at once whatever the state; before the connect completes
   // that fails (EPIPE on Linux, closing the channel), so wait for it.
   if (connected) initiate_send();

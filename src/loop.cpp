@@ -123,19 +123,59 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
 
   depth_guard guard(m);
   const std::size_t n = m.slots().size();
-  std::size_t interested = 0;
   std::int64_t now = 0;
   std::int64_t wake_us = -1;  // earliest end of an accept pause
 
-  for (std::size_t i = 0; i < n; ++i) {
+  // Sample the predicates (in registration order within each list): every
+  // channel without stable predicates, and the stable ones that are new,
+  // were dispatched in the previous iteration, or called interest_changed().
+  // The other stable channels keep the interest sampled last time.
+  std::vector<std::uint32_t>& sampled = m.sampled_list();
+  sampled.clear();
+  sampled.swap(m.dirty_list());  // what gets dirty from here on is for the next iteration
+  const std::size_t dirty_count = sampled.size();
+  {
+    // Drop stale entries of the always list (closed, or turned stable) as we go.
+    std::vector<std::uint32_t>& always = m.always_list();
+    std::size_t w = 0;
+    for (std::size_t k = 0; k < always.size(); ++k) {
+      const std::uint32_t i = always[k];
+      if (i >= n) {
+        always[w++] = i;  // a channel added at depth > 0: sampled once it is < n
+        continue;
+      }
+      detail::slot& s = m.slots()[i];
+      if (!s.d || (s.state & detail::slot_stable)) {
+        s.state &= static_cast<std::uint8_t>(~detail::slot_always);
+        continue;
+      }
+      always[w++] = i;
+      sampled.push_back(i);
+    }
+    always.resize(w);
+  }
+  for (std::size_t k = 0; k < sampled.size(); ++k) {
+    const std::uint32_t i = sampled[k];
+    if (k < dirty_count && i < m.slots().size()) {
+      detail::slot& ds = m.slots()[i];
+      ds.state &= static_cast<std::uint8_t>(~detail::slot_dirty);
+      // No longer stable: it is on the always list, sampled there (once).
+      if (!(ds.state & detail::slot_stable)) continue;
+    }
+    if (i >= n) {
+      m.mark_dirty(i);  // joined during this iteration: sampled in the next
+      continue;
+    }
     dispatcher* d = m.slots()[i].d;
     if (!d) continue;
     bool r = false, w = false;
     if (!guarded(*d, [&] {
           r = d->readable();
           w = d->writable();
-        }))
+        })) {
+      m.mark_dirty(i);  // try again next iteration
       continue;
+    }
     // The predicates may have closed channels or added new ones (which
     // get no events this iteration): look the slot up again.
     detail::slot& s = m.slots()[i];
@@ -149,11 +189,12 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
       if (left > 0) {
         want &= ~static_cast<unsigned>(pollin | pollpri);
         if (wake_us < 0 || left < wake_us) wake_us = left;
+        m.mark_dirty(i);  // the pause ends by time: sample again
       }
     }
-    s.want = static_cast<std::uint8_t>(want);
-    if (want) ++interested;
+    m.set_want(s, static_cast<std::uint8_t>(want));
   }
+  const std::size_t interested = m.wanting();
 
   std::int64_t wait_us = timeout_us;
   if (wake_us >= 0 && (wait_us < 0 || wake_us < wait_us)) wait_us = wake_us;
@@ -170,6 +211,7 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
   ready.clear();
   const std::int64_t start = wait_us > 0 ? pf::monotonic_us() : 0;
   std::int64_t left = wait_us;
+  p->changed(sampled, m.next_iteration());
   for (;;) {
     p->wait(m.slots(), n, left, ready, ec);
     if (ec != std::errc::interrupted) break;
@@ -189,6 +231,7 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
     const detail::slot& s = m.slots()[e.slot];
     dispatcher* d = s.d;
     if (!d) continue;  // closed earlier in this iteration
+    m.mark_dirty(e.slot);  // a handler runs: its predicates may change
     if (e.events & detail::ev_unwatchable) {
       guarded(*d, [&] {
         d->handle_error(error_cause{make_error_code(errc::descriptor_out_of_range), nullptr,
@@ -284,10 +327,22 @@ const char* backend_name(backend b) noexcept {
   return "unknown";
 }
 
-void readwrite(dispatcher& obj, unsigned flags) { dispatch(obj, flags, nullptr, 0); }
-void read(dispatcher& obj) { guarded(obj, [&] { obj.handle_read_event(); }); }
-void write(dispatcher& obj) { guarded(obj, [&] { obj.handle_write_event(); }); }
-void expt(dispatcher& obj) { guarded(obj, [&] { obj.handle_expt_event(); }); }
+void readwrite(dispatcher& obj, unsigned flags) {
+  obj.interest_changed();
+  dispatch(obj, flags, nullptr, 0);
+}
+void read(dispatcher& obj) {
+  obj.interest_changed();
+  guarded(obj, [&] { obj.handle_read_event(); });
+}
+void write(dispatcher& obj) {
+  obj.interest_changed();
+  guarded(obj, [&] { obj.handle_write_event(); });
+}
+void expt(dispatcher& obj) {
+  obj.interest_changed();
+  guarded(obj, [&] { obj.handle_expt_event(); });
+}
 
 void close_all(socket_map* map, bool ignore_all) {
   socket_map& m = map ? *map : default_map();

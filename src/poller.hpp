@@ -41,6 +41,19 @@ class poller {
 
   /// The handle left the map (it may still be open).
   virtual void forget(native_handle_type) noexcept {}
+
+  /// Called by the loop before wait() with the slots whose `want` was
+  /// sampled in this iteration (`iteration` counts the map's iterations).
+  /// The other slots keep the `want` they had when this backend last
+  /// waited, unless an iteration was missed (another backend served the map
+  /// in between) or slots moved. A persistent backend may then look at these
+  /// slots only; the default ignores the hint and wait() scans [0, n).
+  virtual void changed(const std::vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept {
+    (void)sampled;
+    (void)iteration;
+  }
+  /// Slot numbers changed (the map compacted its slots at depth 0).
+  virtual void moved() noexcept {}
 };
 
 /// Converts a timeout to whole milliseconds for poll-like calls: rounds up

@@ -49,6 +49,48 @@ void socket_map::leave() noexcept {
   if (depth_ > 0 && --depth_ == 0) collect();
 }
 
+void socket_map::list_slot(std::uint32_t i) noexcept {
+  detail::slot& s = slots_[i];
+  if (s.state & detail::slot_stable) {
+    if (!(s.state & detail::slot_dirty)) {
+      s.state |= detail::slot_dirty;
+      dirty_.push_back(i);
+    }
+  } else if (!(s.state & detail::slot_always)) {
+    s.state |= detail::slot_always;
+    always_.push_back(i);
+  }
+}
+
+char* socket_map::borrow_buffer(std::size_t n) {
+  if (buffer_lent_) return nullptr;
+  if (buffer_size_ < n) {
+    buffer_.reset();  // free first: never hold both
+    buffer_.reset(new char[n]);
+    buffer_size_ = n;
+  }
+  buffer_lent_ = true;
+  return buffer_.get();
+}
+
+void socket_map::mark_dirty(std::uint32_t i) noexcept {
+  if (i < slots_.size() && (slots_[i].state & (detail::slot_stable | detail::slot_dirty)) == detail::slot_stable) {
+    slots_[i].state |= detail::slot_dirty;
+    dirty_.push_back(i);
+  }
+}
+
+void socket_map::set_stable(dispatcher& d, bool on) noexcept {
+  if (d.registered_in_ != this) return;
+  detail::slot& s = slots_[d.slot_];
+  if (on) {
+    s.state |= detail::slot_stable;
+  } else {
+    s.state &= static_cast<std::uint8_t>(~detail::slot_stable);
+  }
+  list_slot(d.slot_);
+}
+
 void socket_map::add(dispatcher& d) {
   if (d.registered_in_) d.registered_in_->remove(d);
   native_handle_type h = d.socket_.fileno();
@@ -62,7 +104,8 @@ void socket_map::add(dispatcher& d) {
   }
   if (depth_ == 0 && holes_ > slots_.size() / 2) compact();
   std::uint32_t slot = static_cast<std::uint32_t>(slots_.size());
-  slots_.push_back(detail::slot{&d, h, 0, 0});
+  slots_.push_back(detail::slot{&d, h, 0, 0, static_cast<std::uint8_t>(d.stable_ ? detail::slot_stable : 0)});
+  list_slot(slot);
   index_[h] = slot;
   d.slot_ = slot;
   d.registered_in_ = this;
@@ -75,6 +118,7 @@ void socket_map::remove(dispatcher& d) noexcept {
   std::uint32_t slot = d.slot_;
   native_handle_type h = d.fileno_;
   slots_[slot].d = nullptr;
+  set_want(slots_[slot], 0);
   ++holes_;
   auto it = index_.find(h);
   if (it != index_.end() && it->second == slot) index_.erase(it);
@@ -113,6 +157,16 @@ void socket_map::compact() noexcept {
     }
     slots_.resize(w);
     holes_ = 0;
+    // Slot numbers changed: rebuild the sampling lists, and tell the
+    // backends that index by slot.
+    always_.clear();
+    dirty_.clear();
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      slots_[i].state &= static_cast<std::uint8_t>(~(detail::slot_dirty | detail::slot_always));
+      list_slot(static_cast<std::uint32_t>(i));
+    }
+    for (auto& p : pollers_)
+      if (p) p->moved();
   }
 }
 
@@ -123,7 +177,9 @@ void socket_map::unbury(dispatcher* d) noexcept {
 
 void socket_map::collect() noexcept {
   if (depth_ != 0) return;
-  compact();
+  // Compacting is O(slots): do it once holes are a quarter of the slots
+  // (amortised O(1) per close), not after every close.
+  if (holes_ * 4 > slots_.size() || holes_ == live_ + holes_) compact();
   while (!graveyard_.empty()) {
     std::vector<dispatcher*> dead;
     dead.swap(graveyard_);

@@ -71,13 +71,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
+#include <vector>
 
 namespace asyncore {
 
@@ -225,6 +225,9 @@ class async_chat : public dispatcher {
   // -- output ------------------------------------------------------------------
   /// Copies `data` to the output queue and tries to send at once. Pushing
   /// while not yet connected only queues (sent once the connect completes).
+  /// Inside collect_incoming_data/found_terminator during a read, the send
+  /// is deferred until the read's hooks return (or close()), so the replies
+  /// to all the records of one read go out in one send() call.
   void push(std::string_view data);
   /// Queues a producer (taking ownership) and tries to send at once. Its
   /// more() is called only when everything queued before it has been sent.
@@ -261,6 +264,10 @@ class async_chat : public dispatcher {
   void handle_write() override;
   /// close(), with no log line (Python).
   void handle_close() override;
+  /// Sends what the hooks of the current read pushed (see push), then
+  /// closes. (close(ec) closes without sending it.)
+  void close() override;
+  using dispatcher::close;
   std::string_view type_name() const override { return "asyncore::async_chat"; }
 
  protected:
@@ -274,11 +281,51 @@ class async_chat : public dispatcher {
  private:
   enum class entry_kind : std::uint8_t { data, producer, close };
   struct entry {
-    entry_kind kind;
+    entry_kind kind = entry_kind::data;
     detail::byte_queue bytes;           // data
     std::unique_ptr<producer> source;   // producer
     std::string_view chunk;             // producer: the unsent part of more()
-    explicit entry(entry_kind k) noexcept : kind(k) {}
+    void reset() noexcept {
+      kind = entry_kind::data;
+      bytes.clear();  // keeps its storage: the next push reuses it
+      source.reset();
+      chunk = std::string_view();
+    }
+  };
+  // The output FIFO: a ring of entries that are recycled, not freed, so a
+  // channel in steady state does not allocate; empty until first used.
+  class entry_fifo {
+   public:
+    bool empty() const noexcept { return count_ == 0; }
+    entry& front() noexcept { return v_[head_]; }
+    entry& back() noexcept { return v_[(head_ + count_ - 1) & (v_.size() - 1)]; }
+    entry& emplace_back(entry_kind k) {
+      if (count_ == v_.size()) grow();
+      entry& e = v_[(head_ + count_) & (v_.size() - 1)];
+      e.kind = k;
+      ++count_;
+      return e;
+    }
+    void pop_front() noexcept {
+      v_[head_].reset();
+      head_ = (head_ + 1) & (v_.size() - 1);
+      if (--count_ == 0) head_ = 0;  // reuse the first entry (and its storage)
+    }
+    void clear() noexcept {
+      while (!empty()) pop_front();
+    }
+
+   private:
+    void grow() {
+      std::vector<entry> bigger(v_.empty() ? 2 : v_.size() * 2);
+      for (std::size_t i = 0; i < count_; ++i) bigger[i] = std::move(v_[(head_ + i) & (v_.size() - 1)]);
+      for (std::size_t i = count_; i < v_.size(); ++i) bigger[i] = std::move(v_[(head_ + i) & (v_.size() - 1)]);
+      v_.swap(bigger);
+      head_ = 0;
+    }
+    std::vector<entry> v_;  // size 0 or a power of two
+    std::size_t head_ = 0;
+    std::size_t count_ = 0;
   };
 
   template <class Int>
@@ -292,8 +339,10 @@ class async_chat : public dispatcher {
   }
   void set_count(std::uint64_t n) noexcept;
   void negative_terminator();
-  // Frames [p, p+n) with the current terminator; keeps a partial delimiter.
+  // Frames [p, p+n) with the current terminator, keeps a partial delimiter,
+  // then sends what the hooks pushed (see corked_).
   void process_input(const char* p, std::size_t n);
+  void frame_input(const char* p, std::size_t n);
   // Gives a chunk to collect_incoming_data, enforcing the record limit.
   // False when processing must stop (closed, or over the limit).
   bool deliver(const char* p, std::size_t n);
@@ -315,10 +364,11 @@ class async_chat : public dispatcher {
   const char* in_end_ = nullptr;
   std::uint32_t closes_at_start_ = 0;
 
-  std::deque<entry> fifo_;
+  entry_fifo fifo_;
   std::size_t out_bytes_ = 0;
   std::uint32_t generation_ = 0;  // bumped by discard_buffers
   bool sending_ = false;
+  bool corked_ = false;  // a read's hooks are running: push() only queues
 };
 
 }  // namespace asyncore

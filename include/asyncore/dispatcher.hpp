@@ -108,6 +108,24 @@ class dispatcher {
   /// override this is woken on every iteration, exactly as in Python.
   virtual bool writable();
 
+  /// Opt-in for large maps: this channel promises that what readable() and
+  /// writable() return changes only while one of its own handlers (or
+  /// predicates) runs, or after interest_changed() is called. The loop then
+  /// samples its predicates, still before waiting, only in iterations that
+  /// follow such a change (the channel is new, was dispatched, or called
+  /// interest_changed()) and keeps the last answer otherwise, so an idle
+  /// channel costs nothing per iteration (with the epoll backend, not even
+  /// a look at its slot). Off by default: as in Python, every channel's
+  /// predicates are called on every iteration. dispatcher_with_send and
+  /// async_chat call interest_changed() themselves when output is queued
+  /// from outside their handlers (send/push from another channel).
+  void set_stable_predicates(bool on = true) noexcept;
+  bool stable_predicates() const noexcept { return stable_; }
+  /// Asks the loop to sample this channel's predicates before its next wait
+  /// (for stable predicates whose inputs changed outside the channel's own
+  /// handlers). Cheap; a no-op when not registered or not stable.
+  void interest_changed() noexcept;
+
   // -- handlers ------------------------------------------------------------
   virtual void handle_read();     ///< default: logs "unhandled read event"
   virtual void handle_write();    ///< default: logs "unhandled write event"
@@ -251,6 +269,7 @@ class dispatcher {
   socket_map* buried_in_ = nullptr;  // the map that will free this owned channel
   bool owned_ = false;
   bool datagram_ = false;
+  bool stable_ = false;
   std::int64_t accept_pause_until_ = 0;
   std::int64_t accept_pause_us_ = 0;
   std::unique_ptr<std::vector<std::string>> ignore_log_types_;

@@ -6,7 +6,10 @@
 //     asyncore::loop(1.0, asyncore::backend::epoll, &map);
 //
 // One iteration: every channel's readable() and writable() are sampled (in
-// registration order), the backend waits up to `timeout` seconds, and each
+// registration order; a channel that declared stable predicates, see
+// dispatcher::set_stable_predicates, only when it is new, was dispatched in
+// the previous iteration or called interest_changed(), and its last answer
+// is used otherwise), the backend waits up to `timeout` seconds, and each
 // ready channel is dispatched in turn: read, then write, then priority data,
 // then close. Timeouts below a millisecond round up (never a busy spin), a
 // signal does not end the wait early (it resumes with the time left), and a

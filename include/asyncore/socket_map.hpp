@@ -57,13 +57,19 @@ class poller;
 
 /// One registration. The loop reads `want` (computed from readable()/
 /// writable() before waiting); persistent backends (epoll) keep their own
-/// bookkeeping in `kernel`.
+/// bookkeeping in `kernel`. `state` is the map's: slot_stable (the channel
+/// declared stable predicates), slot_dirty (listed in the map's dirty list),
+/// slot_always (listed in the map's always list).
 struct slot {
   dispatcher* d = nullptr;
   native_handle_type handle = invalid_handle;
   std::uint8_t want = 0;
   std::uint8_t kernel = 0;
+  std::uint8_t state = 0;
 };
+constexpr std::uint8_t slot_stable = 0x01;
+constexpr std::uint8_t slot_dirty = 0x02;
+constexpr std::uint8_t slot_always = 0x04;
 
 /// One ready channel, as a backend reports it.
 struct ready_event {
@@ -110,14 +116,48 @@ class socket_map {
   void close_owned_all() noexcept;  // used by the destructor
   std::vector<detail::ready_event>& ready_buffer() noexcept { return ready_; }
   unsigned depth() const noexcept { return depth_; }
+  // Predicate sampling (see dispatcher::set_stable_predicates): the loop
+  // samples the slots listed in always_list() (channels without stable
+  // predicates; entries may be stale) and those taken from the dirty list
+  // (stable channels that were dispatched, are new, or called
+  // interest_changed()); the others keep their last sampled `want`.
+  std::vector<std::uint32_t>& always_list() noexcept { return always_; }
+  std::vector<std::uint32_t>& dirty_list() noexcept { return dirty_; }
+  /// Scratch list: the slots sampled in the current iteration.
+  std::vector<std::uint32_t>& sampled_list() noexcept { return sampled_; }
+  void mark_dirty(std::uint32_t slot) noexcept;
+  void set_stable(dispatcher& d, bool on) noexcept;
+  /// Sets a slot's sampled interest, keeping the count of slots that want something.
+  void set_want(detail::slot& s, std::uint8_t want) noexcept {
+    wanting_ += (want != 0) - (s.want != 0);
+    s.want = want;
+  }
+  std::size_t wanting() const noexcept { return wanting_; }
+  /// A read buffer shared by the channels of this map (they run on one
+  /// thread), lent to one read at a time: async_chat reads into it, so an
+  /// idle channel holds no input buffer and a read allocates nothing.
+  /// nullptr when it is already lent (a read nested inside another's hooks).
+  char* borrow_buffer(std::size_t n);
+  void return_buffer() noexcept { buffer_lent_ = false; }
+  /// Counts loop iterations (pollers use it to notice iterations they missed).
+  std::uint64_t next_iteration() noexcept { return ++iteration_; }
 
  private:
   void compact() noexcept;
+  void list_slot(std::uint32_t slot) noexcept;
 
   std::vector<detail::slot> slots_;
   std::unordered_map<native_handle_type, std::uint32_t> index_;
   std::vector<dispatcher*> graveyard_;
   std::vector<detail::ready_event> ready_;
+  std::vector<std::uint32_t> always_;
+  std::vector<std::uint32_t> dirty_;
+  std::vector<std::uint32_t> sampled_;
+  std::size_t wanting_ = 0;
+  std::unique_ptr<char[]> buffer_;
+  std::size_t buffer_size_ = 0;
+  bool buffer_lent_ = false;
+  std::uint64_t iteration_ = 0;
   std::unique_ptr<detail::poller> pollers_[backend_count];
   std::size_t live_ = 0;
   std::size_t holes_ = 0;

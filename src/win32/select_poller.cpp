@@ -24,7 +24,8 @@
 #include "socket_set.hpp"
 #include "winsock.hpp"
 
-#include <unordered_map>
+#include <algorithm>
+#include <utility>
 
 namespace asyncore {
 namespace detail {
@@ -40,12 +41,13 @@ class select_poller final : public poller {
     read_.reset(n);
     write_.reset(n);
     except_.reset(n);
-    index_.clear();
+    index_.clear();  // keeps its storage: no allocation per iteration
     for (std::size_t i = 0; i < n; ++i) {
       const slot& s = slots[i];
       if (s.d == nullptr || s.want == 0 || s.handle == invalid_handle) continue;
+      // A handle is registered once (socket_map replaces a duplicate).
       const SOCKET so = to_socket(s.handle);
-      if (!index_.emplace(so, static_cast<std::uint32_t>(i)).second) continue;
+      index_.emplace_back(so, static_cast<std::uint32_t>(i));
       if (s.want & pollin) read_.add(so);
       if (s.want & pollout) write_.add(so);
       except_.add(so);
@@ -54,6 +56,7 @@ class select_poller final : public poller {
       sleep_rounded_up(timeout_us);
       return;
     }
+    std::sort(index_.begin(), index_.end());  // socket -> slot by binary search
 
     timeval tv;
     int rc = ::select(0, read_.native(), write_.native(), except_.native(), make_timeval(timeout_us, tv));
@@ -84,8 +87,8 @@ class select_poller final : public poller {
 
  private:
   void mark(SOCKET so, std::uint32_t bit) noexcept {
-    auto it = index_.find(so);
-    if (it != index_.end()) events_[it->second] |= bit;
+    auto it = std::lower_bound(index_.begin(), index_.end(), std::make_pair(so, std::uint32_t{0}));
+    if (it != index_.end() && it->first == so) events_[it->second] |= bit;
   }
 
   bool report_not_sockets(std::vector<ready_event>& out) {
@@ -101,7 +104,7 @@ class select_poller final : public poller {
   }
 
   socket_set read_, write_, except_;
-  std::unordered_map<SOCKET, std::uint32_t> index_;
+  std::vector<std::pair<SOCKET, std::uint32_t>> index_;  // sorted by socket before select()
   std::vector<std::uint32_t> events_;
 };
 

@@ -387,35 +387,26 @@ void shutdown(handle h, shutdown_type how, std::error_code& ec) noexcept {
   flush_loopback();
 }
 
-address local_address(handle h, std::error_code& ec) {
+namespace {
+// getsockname / getpeername: the same call with a different lwIP function.
+address name_of(handle h, int (*call)(int, sockaddr*, socklen_t*), std::error_code& ec) {
   ec.clear();
   int fd = fd_of(h, ec);
   if (fd < 0) return {};
   sockaddr_storage ss;
   std::memset(&ss, 0, sizeof ss);
   socklen_t len = sizeof ss;
-  if (lwip_getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+  if (call(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
     ec = last_error();
     return {};
   }
   fd_info* i = info(fd);
   return from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len, i && static_cast<family>(i->fam) == family::inet6);
 }
+}  // namespace
 
-address peer_address(handle h, std::error_code& ec) {
-  ec.clear();
-  int fd = fd_of(h, ec);
-  if (fd < 0) return {};
-  sockaddr_storage ss;
-  std::memset(&ss, 0, sizeof ss);
-  socklen_t len = sizeof ss;
-  if (lwip_getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
-    ec = last_error();
-    return {};
-  }
-  fd_info* i = info(fd);
-  return from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len, i && static_cast<family>(i->fam) == family::inet6);
-}
+address local_address(handle h, std::error_code& ec) { return name_of(h, lwip_getsockname, ec); }
+address peer_address(handle h, std::error_code& ec) { return name_of(h, lwip_getpeername, ec); }
 
 int getsockopt(handle h, sockopt opt, std::error_code& ec) noexcept {
   ec.clear();

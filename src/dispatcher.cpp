@@ -281,8 +281,10 @@ std::optional<accepted_socket> dispatcher::accept(std::error_code& ec) {
 }
 
 std::size_t dispatcher::send(const void* data, std::size_t n, std::error_code& ec) {
-  ec.clear();
-  if (!socket_) return 0;
+  if (!socket_) {
+    ec.clear();
+    return 0;
+  }  // else the socket call sets ec
   std::size_t r = socket_.send(data, n, ec);
   if (!ec) return r;
   if (ec == std::errc::operation_would_block) {
@@ -297,8 +299,10 @@ std::size_t dispatcher::send(const void* data, std::size_t n, std::error_code& e
 }
 
 std::size_t dispatcher::recv(void* buf, std::size_t n, std::error_code& ec) {
-  ec.clear();
-  if (!socket_) return 0;
+  if (!socket_) {
+    ec.clear();
+    return 0;
+  }  // else the socket call sets ec
   std::size_t r = socket_.recv(buf, n, ec);
   if (!ec) {
     // An empty read is the end of the stream, except on a datagram socket

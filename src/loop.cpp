@@ -106,6 +106,28 @@ void dispatch(dispatcher& d, unsigned flags, socket_map* m, std::uint32_t slot) 
   if (flags & (pollhup | pollerr | pollnval)) guarded(d, [&] { d.handle_close(); });
 }
 
+// A listener in an accept pause (see dispatcher::accept) is left out of the
+// wait until the pause ends; returns the interest to register.
+ASYNCORE_NOINLINE unsigned apply_accept_pause(socket_map& m, dispatcher& d, std::uint32_t i, unsigned want,
+                                              std::int64_t& now, std::int64_t& wake_us) {
+  if (now == 0) now = pf::monotonic_us();
+  const std::int64_t left = d.accept_paused_until() - now;
+  if (left > 0) {
+    want &= ~static_cast<unsigned>(pollin | pollpri);
+    if (wake_us < 0 || left < wake_us) wake_us = left;
+    m.mark_dirty(i);  // the pause ends by time: sample again
+  }
+  return want;
+}
+
+// The backend cannot watch this handle (select's FD_SETSIZE).
+ASYNCORE_NOINLINE void report_unwatchable(dispatcher& d) {
+  guarded(d, [&] {
+    const std::error_code code = make_error_code(errc::descriptor_out_of_range);
+    d.handle_error(error_cause{code, nullptr, code.message()});
+  });
+}
+
 std::int64_t to_us(double seconds) {
   if (std::isnan(seconds)) return 0;
   if (seconds < 0) return -1;
@@ -184,13 +206,7 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
     if (r) want |= pollin | pollpri;
     if (w && !d->accepting) want |= pollout;
     if ((want & pollin) && d->accepting && d->accept_paused_until() != 0) {
-      if (now == 0) now = pf::monotonic_us();
-      std::int64_t left = d->accept_paused_until() - now;
-      if (left > 0) {
-        want &= ~static_cast<unsigned>(pollin | pollpri);
-        if (wake_us < 0 || left < wake_us) wake_us = left;
-        m.mark_dirty(i);  // the pause ends by time: sample again
-      }
+      want = apply_accept_pause(m, *d, i, want, now, wake_us);
     }
     m.set_want(s, static_cast<std::uint8_t>(want));
   }
@@ -214,7 +230,7 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
   p->changed(sampled, m.next_iteration());
   for (;;) {
     p->wait(m.slots(), n, left, ready, ec);
-    if (ec != std::errc::interrupted) break;
+    if (!ec || ec != std::errc::interrupted) break;
     // A signal: resume with the time left (PEP 475's behaviour).
     ec.clear();
     ready.clear();
@@ -233,10 +249,7 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
     if (!d) continue;  // closed earlier in this iteration
     m.mark_dirty(e.slot);  // a handler runs: its predicates may change
     if (e.events & detail::ev_unwatchable) {
-      guarded(*d, [&] {
-        d->handle_error(error_cause{make_error_code(errc::descriptor_out_of_range), nullptr,
-                                    make_error_code(errc::descriptor_out_of_range).message()});
-      });
+      report_unwatchable(*d);
       continue;
     }
     unsigned ev = e.events & (pollin | pollout | pollpri | pollhup | pollerr | pollnval);

@@ -56,6 +56,33 @@ class poller {
   virtual void moved() noexcept {}
 };
 
+/// Bookkeeping for a backend that keeps its registrations between
+/// iterations (epoll, and poll's persistent pollfd array): which slots the
+/// next wait() must bring up to date. Forward changed() and moved() to it.
+class change_tracker {
+ public:
+  void changed(const std::vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept {
+    sampled_ = &sampled;
+    if (iteration != last_iteration_ + 1) full_ = true;  // another backend served the map meanwhile
+    last_iteration_ = iteration;
+  }
+  void moved() noexcept { full_ = true; }
+  /// The slots sampled for this wait, or null when every slot must be
+  /// looked at (first wait, a missed iteration, slots moved); then call
+  /// scanned() once they all were.
+  const std::vector<std::uint32_t>* take() noexcept {
+    const std::vector<std::uint32_t>* s = full_ ? nullptr : sampled_;
+    sampled_ = nullptr;
+    return s;
+  }
+  void scanned() noexcept { full_ = false; }
+
+ private:
+  const std::vector<std::uint32_t>* sampled_ = nullptr;
+  std::uint64_t last_iteration_ = 0;
+  bool full_ = true;
+};
+
 /// Converts a timeout to whole milliseconds for poll-like calls: rounds up
 /// (so 0.5 ms waits 1 ms, never 0) and clamps to int's range; < 0 stays -1.
 inline int timeout_ms_ceil(std::int64_t us) noexcept {

@@ -34,7 +34,7 @@ std::vector<dispatcher*> socket_map::channels() const {
   return out;
 }
 
-detail::poller* socket_map::poller_for(backend b, std::error_code& ec) {
+detail::poller* socket_map::make_poller(backend b, std::error_code& ec) {
   ec.clear();
   std::size_t i = static_cast<std::size_t>(b);
   if (i >= backend_count) {
@@ -43,10 +43,6 @@ detail::poller* socket_map::poller_for(backend b, std::error_code& ec) {
   }
   if (!pollers_[i]) pollers_[i] = detail::platform::make_poller(b, ec);
   return pollers_[i].get();
-}
-
-void socket_map::leave() noexcept {
-  if (depth_ > 0 && --depth_ == 0) collect();
 }
 
 void socket_map::list_slot(std::uint32_t i) noexcept {
@@ -71,13 +67,6 @@ char* socket_map::borrow_buffer(std::size_t n) {
   }
   buffer_lent_ = true;
   return buffer_.get();
-}
-
-void socket_map::mark_dirty(std::uint32_t i) noexcept {
-  if (i < slots_.size() && (slots_[i].state & (detail::slot_stable | detail::slot_dirty)) == detail::slot_stable) {
-    slots_[i].state |= detail::slot_dirty;
-    dirty_.push_back(i);
-  }
 }
 
 void socket_map::set_stable(dispatcher& d, bool on) noexcept {
@@ -175,7 +164,7 @@ void socket_map::unbury(dispatcher* d) noexcept {
   d->buried_in_ = nullptr;
 }
 
-void socket_map::collect() noexcept {
+void socket_map::collect_now() noexcept {
   if (depth_ != 0) return;
   // Compacting is O(slots): do it once holes are a quarter of the slots
   // (amortised O(1) per close), not after every close.

@@ -43,7 +43,7 @@ class DispatcherWithSendTests : public testing::TestWithParam<param> {
  protected:
   void SetUp() override { ASYNCORE_SKIP_UNSUPPORTED(GetParam()); }
   void TearDown() override { asyncore::close_all(&map_, true); }
-  void check_send(const std::string& data) {
+  void check_send(const std::string& data, bool connect_first = false) {
     std::string cap;
     bool done = false;
     base_server server(&map_, bind_address(GetParam().fam),
@@ -56,6 +56,11 @@ class DispatcherWithSendTests : public testing::TestWithParam<param> {
     d.create_socket(GetParam().fam, asyncore::socket_type::stream, ec);
     d.connect(server.address_(), ec);
     ASSERT_FALSE(ec) << ec.message();
+    if (connect_first) {
+      // Sends now go straight from the caller's bytes while nothing is
+      // queued; what the socket does not take is queued behind them.
+      ASSERT_TRUE(loop_until([&] { return d.connected; }, map_, GetParam().be));
+    }
 
     d.send(data);
     d.send(data);
@@ -82,6 +87,12 @@ TEST_P(DispatcherWithSendTests, test_send_large) {
   std::string data(3 * 1024 * 1024 + 17, '\0');
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
   check_send(data);
+}
+
+TEST_P(DispatcherWithSendTests, test_send_large_when_connected) {
+  std::string data(3 * 1024 * 1024 + 17, '\0');
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + (i * 5 + i / 1000) % 26);
+  check_send(data, true);
 }
 
 // Fix of CPython's busy loop: writable() is false when there is nothing to

@@ -42,6 +42,11 @@ class dispatcher_with_send : public dispatcher {
   std::size_t out_buffer_size() const noexcept { return out_buffer_.size(); }
 
  private:
+  // Sends from the front of `data` until it is empty, the socket would
+  // block, or `budget` runs out; removes what was sent from `data`. False
+  // when the channel must stop (an error was handled or it closed).
+  bool send_from(std::string_view& data, std::size_t& budget);
+
   detail::byte_queue out_buffer_;
 };
 

@@ -102,17 +102,30 @@ class socket_map {
 
   // -- used by the loop and the backends; not for applications -------------
   std::vector<detail::slot>& slots() noexcept { return slots_; }
-  detail::poller* poller_for(backend b, std::error_code& ec);
+  detail::poller* poller_for(backend b, std::error_code& ec) {
+    const std::size_t i = static_cast<std::size_t>(b);
+    if (i < backend_count && pollers_[i]) {
+      ec.clear();
+      return pollers_[i].get();
+    }
+    return make_poller(b, ec);
+  }
   bool exit_requested() const noexcept { return exit_requested_; }
   void clear_exit_request() noexcept { exit_requested_ = false; }
   /// Dispatch depth: > 0 while a loop iteration on this map is running.
   void enter() noexcept { ++depth_; }
-  void leave() noexcept;
+  void leave() noexcept {
+    if (depth_ > 0 && --depth_ == 0) collect();
+  }
   void add(dispatcher& d);
   void remove(dispatcher& d) noexcept;
   void adopt(dispatcher* d);        // make_owned: the map frees it after it closes
   void unbury(dispatcher* d) noexcept;  // an owned channel deleted by hand
-  void collect() noexcept;          // frees closed owned channels, compacts slots (depth 0 only)
+  // Frees closed owned channels and compacts slots (depth 0 only); inline
+  // because the loop calls it every iteration and it usually has nothing to do.
+  void collect() noexcept {
+    if (depth_ == 0 && (holes_ != 0 || !graveyard_.empty())) collect_now();
+  }
   void close_owned_all() noexcept;  // used by the destructor
   std::vector<detail::ready_event>& ready_buffer() noexcept { return ready_; }
   unsigned depth() const noexcept { return depth_; }
@@ -125,7 +138,12 @@ class socket_map {
   std::vector<std::uint32_t>& dirty_list() noexcept { return dirty_; }
   /// Scratch list: the slots sampled in the current iteration.
   std::vector<std::uint32_t>& sampled_list() noexcept { return sampled_; }
-  void mark_dirty(std::uint32_t slot) noexcept;
+  void mark_dirty(std::uint32_t i) noexcept {
+    if (i < slots_.size() && (slots_[i].state & (detail::slot_stable | detail::slot_dirty)) == detail::slot_stable) {
+      slots_[i].state |= detail::slot_dirty;
+      dirty_.push_back(i);  // capacity is kept between iterations: no allocation in steady state
+    }
+  }
   void set_stable(dispatcher& d, bool on) noexcept;
   /// Sets a slot's sampled interest, keeping the count of slots that want something.
   void set_want(detail::slot& s, std::uint8_t want) noexcept {
@@ -144,6 +162,8 @@ class socket_map {
 
  private:
   void compact() noexcept;
+  void collect_now() noexcept;
+  detail::poller* make_poller(backend b, std::error_code& ec);
   void list_slot(std::uint32_t slot) noexcept;
 
   std::vector<detail::slot> slots_;

@@ -47,17 +47,14 @@ class epoll_poller final : public poller {
   }
 
   void changed(const std::vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept override {
-    sampled_ = &sampled;
-    if (iteration != last_iteration_ + 1) full_ = true;  // another backend served the map meanwhile
-    last_iteration_ = iteration;
+    tracker_.changed(sampled, iteration);
   }
-  void moved() noexcept override { full_ = true; }
+  void moved() noexcept override { tracker_.moved(); }
 
   void wait(std::vector<slot>& slots, std::size_t n, std::int64_t timeout_us, std::vector<ready_event>& out,
             std::error_code& ec) override {
     ec.clear();
-    const std::vector<std::uint32_t>* sampled = full_ ? nullptr : sampled_;
-    sampled_ = nullptr;
+    const std::vector<std::uint32_t>* sampled = tracker_.take();
     if (epfd_ < 0) epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epfd_ < 0) {
       ec = last_error();
@@ -66,13 +63,15 @@ class epoll_poller final : public poller {
     std::size_t always = out.size();
     if (sampled) {
       for (std::uint32_t i : *sampled) {
-        if (i < n && !update(slots, i, out, ec)) return;
+        if (i < n && slots[i].want != slots[i].kernel && !update(slots, i, out, ec)) return;
       }
     } else {
+      // Slot numbers may have changed: refresh every registration's entry
+      // in fd_slot_, not only those whose interest changed.
       for (std::size_t i = 0; i < n; ++i) {
         if (!update(slots, static_cast<std::uint32_t>(i), out, ec)) return;
       }
-      full_ = false;
+      tracker_.scanned();
     }
     if (out.size() != always) timeout_us = 0;
     if (registered_ <= 0) return;  // only files or closed handles: reported above
@@ -107,9 +106,13 @@ class epoll_poller final : public poller {
   }
 
  private:
-  // Brings one slot's kernel registration in line with its sampled want.
-  // False on a hard error (ec set).
-  bool update(std::vector<slot>& slots, std::uint32_t i, std::vector<ready_event>& out, std::error_code& ec) {
+  // Brings one slot's kernel registration in line with its sampled want,
+  // and records which slot the descriptor belongs to. The incremental path
+  // calls it only when want and kernel differ (a file's kernel mark never
+  // equals a want); the full scan calls it for every slot. False on a hard
+  // error (ec set).
+  ASYNCORE_NOINLINE bool update(std::vector<slot>& slots, std::uint32_t i, std::vector<ready_event>& out,
+                                std::error_code& ec) {
     slot& s = slots[i];
     if (!s.d) return true;
     int fd = static_cast<int>(s.handle);
@@ -157,10 +160,8 @@ class epoll_poller final : public poller {
   int epfd_;
   std::vector<epoll_event> events_;
   std::vector<std::uint32_t> fd_slot_;
-  const std::vector<std::uint32_t>* sampled_ = nullptr;
-  std::uint64_t last_iteration_ = 0;
+  change_tracker tracker_;
   long registered_ = 0;  // descriptors in the epoll set
-  bool full_ = true;
 };
 
 std::unique_ptr<poller> make_epoll_poller() { return std::make_unique<epoll_poller>(); }

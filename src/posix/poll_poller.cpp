@@ -1,4 +1,11 @@
 // asyncore for C++ (POSIX): the poll(2) backend.
+//
+// The pollfd array persists between iterations, one entry per slot (entry i
+// is slot i), so an iteration rewrites only the entries of the slots the loop
+// sampled (see change_tracker in ../poller.hpp), not all of them: with
+// stable predicates, 10000 idle connections cost the kernel's scan and ours
+// of the results, as in a hand-written poll loop, and no rebuilding. A slot
+// that wants nothing, or whose channel left, has fd -1, which poll ignores.
 #include "../poller.hpp"
 #include "posix.hpp"
 #include "syscalls.hpp"
@@ -14,28 +21,43 @@ namespace posix {
 
 class poll_poller final : public poller {
  public:
+  void changed(const std::vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept override {
+    tracker_.changed(sampled, iteration);
+  }
+  void moved() noexcept override { tracker_.moved(); }
+
+  void forget(native_handle_type h) noexcept override {
+    // The channel left (its descriptor may be closed or reused before the
+    // next wait): take it out of the array now.
+    const std::size_t fd = static_cast<std::size_t>(h);
+    if (fd >= fd_entry_.size()) return;
+    const std::uint32_t i = fd_entry_[fd];
+    if (i < fds_.size() && fds_[i].fd == static_cast<int>(h)) fds_[i].fd = -1;
+  }
+
   void wait(std::vector<slot>& slots, std::size_t n, std::int64_t timeout_us, std::vector<ready_event>& out,
             std::error_code& ec) override {
     ec.clear();
-    fds_.clear();
-    idx_.clear();
-    for (std::size_t i = 0; i < n; ++i) {
-      const slot& s = slots[i];
-      if (!s.d || !s.want) continue;
-      short ev = 0;
-      if (s.want & pollin) ev |= POLLIN;
-      if (s.want & pollpri) ev |= POLLPRI;
-      if (s.want & pollout) ev |= POLLOUT;
-      fds_.push_back(pollfd{static_cast<int>(s.handle), ev, 0});
-      idx_.push_back(static_cast<std::uint32_t>(i));
+    const std::vector<std::uint32_t>* sampled = tracker_.take();
+    if (fds_.size() != n) {
+      if (fds_.size() > n) sampled = nullptr;  // fewer slots: only after a compaction, which rescans anyway
+      fds_.resize(n, pollfd{-1, 0, 0});
     }
-    int r = sys().poll(fds_.data(), static_cast<nfds_t>(fds_.size()), timeout_ms_ceil(timeout_us));
+    if (sampled) {
+      for (std::uint32_t i : *sampled) {
+        if (i < n) set(slots[i], i);
+      }
+    } else {
+      for (std::size_t i = 0; i < n; ++i) set(slots[i], static_cast<std::uint32_t>(i));
+      tracker_.scanned();
+    }
+    int r = sys().poll(fds_.data(), static_cast<nfds_t>(n), timeout_ms_ceil(timeout_us));
     if (r < 0) {
       ec = last_error();
       return;
     }
-    for (std::size_t k = 0; k < fds_.size() && r > 0; ++k) {
-      short re = fds_[k].revents;
+    for (std::size_t k = 0; k < n && r > 0; ++k) {
+      const short re = fds_[k].revents;
       if (!re) continue;
       --r;
       std::uint32_t ev = 0;
@@ -45,13 +67,34 @@ class poll_poller final : public poller {
       if (re & POLLERR) ev |= pollerr;
       if (re & POLLHUP) ev |= pollhup;
       if (re & POLLNVAL) ev |= pollnval;
-      out.push_back(ready_event{idx_[k], ev});
+      out.push_back(ready_event{static_cast<std::uint32_t>(k), ev});
     }
   }
 
  private:
-  std::vector<pollfd> fds_;
-  std::vector<std::uint32_t> idx_;
+  // Entry i from slot i's sampled interest.
+  void set(const slot& s, std::uint32_t i) {
+    pollfd& p = fds_[i];
+    p.revents = 0;
+    if (!s.d || !s.want) {
+      p.fd = -1;
+      p.events = 0;
+      return;
+    }
+    short ev = 0;
+    if (s.want & pollin) ev |= POLLIN;
+    if (s.want & pollpri) ev |= POLLPRI;
+    if (s.want & pollout) ev |= POLLOUT;
+    p.fd = static_cast<int>(s.handle);
+    p.events = ev;
+    const std::size_t fd = static_cast<std::size_t>(p.fd);
+    if (fd >= fd_entry_.size()) fd_entry_.resize(fd + 1, 0);
+    fd_entry_[fd] = i;
+  }
+
+  std::vector<pollfd> fds_;              // entry i = slot i
+  std::vector<std::uint32_t> fd_entry_;  // descriptor -> entry, for forget()
+  change_tracker tracker_;
 };
 
 std::unique_ptr<poller> make_poll_poller() { return std::make_unique<poll_poller>(); }

@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <memory>
 #include <vector>
 
 namespace {
@@ -288,6 +289,85 @@ TEST_P(Posix, test_submillisecond_timeout_rounds_up) {
   } else {
     EXPECT_EQ(g_poll_timeouts[0], 0);  // select takes microseconds: 900 us
   }
+}
+
+// -- the poll backend's persistent pollfd array ---------------------------------------
+
+std::vector<std::vector<pollfd>> g_poll_arrays;
+int recording_poll(struct pollfd* f, nfds_t n, int timeout) {
+  g_poll_arrays.emplace_back(f, f + n);
+  return posix::real_sys().poll(f, n, timeout);
+}
+
+// The array is kept between iterations and only the sampled entries are
+// rewritten: a channel that leaves must drop out of it at once (its
+// descriptor is closed, and poll would report POLLNVAL on every wait), and a
+// descriptor reused by a new channel must be watched for the new one only.
+TEST_P(Posix, test_poll_array_follows_closes_and_reuse) {
+  if (be() != backend::poll) GTEST_SKIP() << "the persistent pollfd array is the poll backend's";
+  posix::sys().poll = recording_poll;
+  std::error_code ec;
+  asyncore::socket a1, b1, a2, b2;
+  asyncore::socket_pair(a1, b1, ec);
+  ASSERT_FALSE(ec);
+  asyncore::socket_pair(a2, b2, ec);
+  ASSERT_FALSE(ec);
+  reader r1(&map_), r2(&map_);
+  r1.set_stable_predicates();
+  r2.set_stable_predicates();
+  r1.set_socket(std::move(a1));
+  r2.set_socket(std::move(a2));
+  // Enough other channels that one close leaves a hole in the slots instead
+  // of compacting them (a compaction rewrites the whole array).
+  std::vector<std::unique_ptr<reader>> others;
+  std::vector<asyncore::socket> peers;
+  for (int k = 0; k < 8; ++k) {
+    asyncore::socket x, y;
+    asyncore::socket_pair(x, y, ec);
+    ASSERT_FALSE(ec);
+    others.push_back(std::make_unique<reader>(&map_));
+    others.back()->set_stable_predicates();
+    others.back()->set_socket(std::move(x));
+    peers.push_back(std::move(y));
+  }
+  const int fd1 = static_cast<int>(r1.fileno());
+  g_poll_arrays.clear();
+  asyncore::poll_once(0.0, be(), &map_, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  auto watched = [](const std::vector<pollfd>& arr, int fd) {
+    int k = 0;
+    for (const pollfd& p : arr) k += p.fd == fd;
+    return k;
+  };
+  ASSERT_EQ(g_poll_arrays.size(), 1u);
+  EXPECT_EQ(watched(g_poll_arrays[0], fd1), 1);
+
+  r1.close();  // fd1 is closed: it must not be polled again
+  g_poll_arrays.clear();
+  asyncore::poll_once(0.0, be(), &map_, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_EQ(g_poll_arrays.size(), 1u);
+  EXPECT_EQ(watched(g_poll_arrays[0], fd1), 0);
+  EXPECT_EQ(r2.reads, 0);
+
+  // A new channel gets the same descriptor number: watched once, and its
+  // data reaches it, not the closed channel's slot.
+  asyncore::socket a3, b3;
+  asyncore::socket_pair(a3, b3, ec);
+  ASSERT_FALSE(ec);
+  const int fd3 = static_cast<int>(a3.fileno());
+  reader r3(&map_);
+  r3.set_stable_predicates();
+  r3.set_socket(std::move(a3));
+  b3.send("x", 1, ec);
+  g_poll_arrays.clear();
+  asyncore::poll_once(0.0, be(), &map_, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_EQ(g_poll_arrays.size(), 1u);
+  EXPECT_EQ(watched(g_poll_arrays[0], fd3), 1);
+  EXPECT_EQ(r3.reads, 1);
+  EXPECT_EQ(r2.reads, 0);
+  if (fd3 != fd1) std::printf("note: the descriptor was not reused (%d, %d)\n", fd1, fd3);
 }
 
 // -- DESIGN §5.7: not inherited across exec ------------------------------------------

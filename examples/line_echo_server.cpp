@@ -58,6 +58,7 @@ class line_echo_server : public asyncore::dispatcher {
     set_reuse_addr();
     bind(asyncore::address("127.0.0.1", port), ec);
     if (!ec) listen(1024, ec);
+    set_stable_predicates();  // a listener's readable()/writable() never change
   }
   void handle_accepted(asyncore::socket sock, const asyncore::address&) override {
     std::error_code ec;

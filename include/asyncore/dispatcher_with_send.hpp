@@ -26,7 +26,9 @@ class dispatcher_with_send : public dispatcher {
  public:
   using dispatcher::dispatcher;
 
-  /// Appends to the output buffer and tries to send at once.
+  /// Appends to the output buffer and tries to send at once (Python's
+  /// behaviour). With nothing queued and the channel connected, it sends
+  /// straight from `data` and queues only what the socket did not take.
   void send(std::string_view data);
   void send(const void* data, std::size_t n) {
     send(std::string_view(static_cast<const char*>(data), n));

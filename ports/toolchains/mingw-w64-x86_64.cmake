@@ -22,11 +22,8 @@
 #    The .exe files then import only KERNEL32, msvcrt and WS2_32, and run on
 #    any Windows x64 as they are.
 #  - CMAKE_CROSSCOMPILING_EMULATOR makes ctest, add_test() and
-#    gtest_discover_tests() start the .exe files through Wine, by way of
-#    wine-run beside this file: WINEDEBUG=-all (no "fixme" noise), and a
-#    process that Wine itself kills at start-up (SIGQUIT, status 131; about 1
-#    start in 800 here) is started again. WINEPREFIX comes from the
-#    environment.
+#    gtest_discover_tests() start the .exe files through Wine, with
+#    WINEDEBUG=-all (no "fixme" noise). WINEPREFIX comes from the environment.
 #
 # Overridable: ASYNCORE_MINGW_PREFIX (default "x86_64-w64-mingw32"),
 # ASYNCORE_MINGW_SUFFIX (default "-posix"), ASYNCORE_WINE (default: wine found on PATH).
@@ -66,4 +63,4 @@ if(NOT DEFINED ASYNCORE_WINE)
   endif()
 endif()
 # A list: the emulator and its arguments (CMake >= 3.15).
-set(CMAKE_CROSSCOMPILING_EMULATOR /usr/bin/env;ASYNCORE_WINE=${ASYNCORE_WINE};/bin/sh;${CMAKE_CURRENT_LIST_DIR}/wine-run)
+set(CMAKE_CROSSCOMPILING_EMULATOR /usr/bin/env;WINEDEBUG=-all;${ASYNCORE_WINE})

@@ -513,32 +513,33 @@ bool inheritable(handle h, std::error_code& ec) noexcept {
   return false;
 }
 
-family get_family(handle h, std::error_code& ec) noexcept {
+namespace {
+// The descriptor's SO_TYPE, which also validates it (the table only knows
+// what was opened); -1 with ec set when lwIP does not know the descriptor.
+int so_type(handle h, std::error_code& ec) noexcept {
   ec.clear();
   int fd = fd_of(h, ec);
-  if (fd < 0) return family::unspec;
-  // Validate the descriptor: the table only knows what was opened.
+  if (fd < 0) return -1;
   int v = 0;
   socklen_t len = sizeof v;
   if (lwip_getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) != 0) {
     ec = last_error();
-    return family::unspec;
+    return -1;
   }
-  if (fd_info* i = info(fd)) return static_cast<family>(i->fam);
+  return v;
+}
+}  // namespace
+
+family get_family(handle h, std::error_code& ec) noexcept {
+  if (so_type(h, ec) < 0) return family::unspec;
+  if (fd_info* i = info(h)) return static_cast<family>(i->fam);
   ec = std::make_error_code(std::errc::bad_file_descriptor);
   return family::unspec;
 }
 
 socket_type get_type(handle h, std::error_code& ec) noexcept {
-  ec.clear();
-  int fd = fd_of(h, ec);
-  if (fd < 0) return socket_type::stream;
-  int v = 0;
-  socklen_t len = sizeof v;
-  if (lwip_getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) != 0) {
-    ec = last_error();
-    return socket_type::stream;
-  }
+  const int v = so_type(h, ec);
+  if (v < 0) return socket_type::stream;
   return v == SOCK_DGRAM ? socket_type::dgram : socket_type::stream;
 }
 

@@ -2,6 +2,8 @@
 #include <asyncore/dispatcher.hpp>
 #include <asyncore/log.hpp>
 
+#include "core.hpp"
+#include "map_state.hpp"
 #include "platform.hpp"
 
 #include <algorithm>
@@ -74,7 +76,7 @@ void dispatcher::adopt_socket(asyncore::socket sock, std::error_code& ec) {
 dispatcher::~dispatcher() {
   del_channel();
   // An owned channel deleted by hand: keep the map from freeing it again.
-  if (buried_in_) buried_in_->unbury(this);
+  if (buried_in_) buried_in_->unbury(*this);
 }
 
 // -- predicates and default handlers (Python A:313-317, A:481-504) -------------
@@ -84,11 +86,11 @@ bool dispatcher::writable() { return true; }
 
 void dispatcher::set_stable_predicates(bool on) noexcept {
   stable_ = on;
-  if (registered_in_) registered_in_->set_stable(*this, on);
+  if (registered_in_) detail::core::state(*registered_in_).set_stable(*this, on);
 }
 
 void dispatcher::interest_changed() noexcept {
-  if (stable_ && registered_in_) registered_in_->mark_dirty(slot_);
+  if (stable_ && registered_in_) detail::core::state(*registered_in_).mark_dirty(slot_);
 }
 void dispatcher::handle_read() { log_info("unhandled read event", "warning"); }
 void dispatcher::handle_write() { log_info("unhandled write event", "warning"); }
@@ -154,13 +156,13 @@ void dispatcher::handle_expt_event() {
 }
 
 bool dispatcher::complete_connect() {
-  const std::uint32_t c0 = closes_;
+  const detail::open_watch watch(*this);
   std::error_code ec = handle_connect_event();
   if (ec) {
     handle_error(error_cause{ec, nullptr, "connect failed: " + ec.message()});
     return false;
   }
-  return closes_ == c0;
+  return !watch.closed();
 }
 
 std::error_code dispatcher::handle_connect_event() {
@@ -169,9 +171,9 @@ std::error_code dispatcher::handle_connect_event() {
   // a handle_connect that throws from being re-entered on the next event.
   connecting = false;
   if (err) return err;
-  const std::uint32_t c0 = closes_;
+  const detail::open_watch watch(*this);
   handle_connect();
-  if (closes_ == c0) connected = true;
+  if (!watch.closed()) connected = true;
   return {};
 }
 
@@ -321,6 +323,26 @@ std::size_t dispatcher::recv(void* buf, std::size_t n, std::error_code& ec) {
   return 0;
 }
 
+std::size_t detail::core::transmit(dispatcher& d, const char* p, std::size_t n, std::size_t chunk,
+                                   std::size_t& budget, std::error_code& ec) {
+  ec.clear();
+  std::size_t total = 0;
+  if (!d.socket_) return 0;
+  if (chunk == 0) chunk = 1;
+  while (total < n && budget != 0) {
+    const std::size_t want = std::min(std::min(chunk, budget), n - total);
+    const std::size_t sent = d.socket_.send(p + total, want, ec);
+    if (ec) {
+      if (ec == std::errc::operation_would_block || ec == std::errc::resource_unavailable_try_again) ec.clear();
+      break;
+    }
+    total += sent;
+    budget -= std::min(budget, sent);
+    if (sent < want) break;  // a short write: the socket is full
+  }
+  return total;
+}
+
 std::string dispatcher::recv(std::size_t n, std::error_code& ec) {
   std::string out(n, '\0');
   out.resize(recv(&out[0], n, ec));
@@ -431,11 +453,16 @@ std::size_t dispatcher::recvfrom(void* buf, std::size_t n, address& from) {
 void dispatcher::add_channel(socket_map* map) {
   socket_map* m = map ? map : map_;
   if (!socket_) return;
-  m->add(*this);
+  detail::core::state(*m).add(*this);
 }
 
 void dispatcher::del_channel(socket_map*) noexcept {
-  if (registered_in_) registered_in_->remove(*this);
+  if (registered_in_) detail::core::state(*registered_in_).remove(*this);
+}
+
+void detail::adopt_owned(dispatcher& d) {
+  d.owned_ = true;
+  if (!d.registered()) detail::core::state(*d.map_).adopt(d);
 }
 
 // -- text form and logging (Python A:257-268, A:405-413) ----------------------------

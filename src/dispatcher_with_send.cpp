@@ -1,6 +1,11 @@
 // asyncore for C++: dispatcher_with_send (Python A:511-532), without the
 // quadratic buffer copies and with a send loop bounded by a fairness budget.
+//
+// The lifetime rule (src/core.hpp): the send loop calls no hook; the buffer
+// is settled (what went out consumed) before an error is reported.
 #include <asyncore/dispatcher_with_send.hpp>
+
+#include "core.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -25,45 +30,31 @@ void dispatcher_with_send::send(std::string_view data) {
   // message. Python sends at once whatever the state; before the connect
   // completes that fails (EPIPE on Linux, closing the channel), so wait.
   const bool direct = connected && out_buffer_.empty();
+  std::error_code err;
   if (direct) {
     std::size_t budget = ASYNCORE_WRITE_BUDGET;
-    send_from(data, budget);
-    if (data.empty()) return;  // all sent: writable() is unchanged
+    data.remove_prefix(detail::core::transmit(*this, data.data(), data.size(), chunk_max, budget, err));
+    if (data.empty() && !err) return;  // all sent: writable() is unchanged
   }
   out_buffer_.append(data.data(), data.size());
   interest_changed();  // writable() may have changed (also when called from another channel)
-  if (connected && !direct) initiate_send();
-}
-
-bool dispatcher_with_send::send_from(std::string_view& data, std::size_t& budget) {
-  while (!data.empty() && budget > 0) {
-    const std::uint32_t c0 = close_count();
-    const std::size_t chunk = std::min({data.size(), chunk_max, budget});
-    std::error_code ec;
-    const std::size_t n = dispatcher::send(data.data(), chunk, ec);
-    if (ec) {
-      handle_error(error_cause{ec, nullptr, "send: " + ec.message()});
-      return false;
-    }
-    if (close_count() != c0) return false;  // handle_close ran inside send
-    data.remove_prefix(n);
-    budget -= n;
-    if (n < chunk) return true;  // would block, or the socket buffer is full
+  if (err) {
+    detail::core::deliver_error(*this, err, "send");
+  } else if (connected && !direct) {
+    initiate_send();
   }
-  return true;
 }
 
 void dispatcher_with_send::initiate_send() {
   std::size_t budget = ASYNCORE_WRITE_BUDGET;
+  std::error_code err;
   while (!out_buffer_.empty() && budget > 0) {
-    std::string_view front(out_buffer_.data(), std::min(out_buffer_.size(), chunk_max));
-    const std::size_t before = front.size();
-    const bool go_on = send_from(front, budget);
-    // The handlers run by send_from (handle_error, handle_close) may have
-    // queued or cleared output: consume only what was sent, if still there.
-    out_buffer_.consume(std::min(before - front.size(), out_buffer_.size()));
-    if (!go_on || !front.empty()) return;
+    const std::size_t len = std::min(out_buffer_.size(), chunk_max);
+    const std::size_t n = detail::core::transmit(*this, out_buffer_.data(), len, chunk_max, budget, err);
+    out_buffer_.consume(n);
+    if (err || n < len) break;  // an error, would block, or the budget is spent
   }
+  if (err) detail::core::deliver_error(*this, err, "send");
 }
 
 bool dispatcher_with_send::writable() { return connecting || !out_buffer_.empty(); }

@@ -13,6 +13,8 @@
 #include <asyncore/loop.hpp>
 #include <asyncore/log.hpp>
 
+#include "core.hpp"
+#include "map_state.hpp"
 #include "platform.hpp"
 #include "poller.hpp"
 
@@ -26,18 +28,22 @@ namespace pf = detail::platform;
 
 namespace {
 
+using detail::core;
+using detail::map_state;
+using detail::open_watch;
+
 struct depth_guard {
-  explicit depth_guard(socket_map& m) : m_(m) { m_.enter(); }
+  explicit depth_guard(map_state& m) : m_(m) { m_.enter(); }
   ~depth_guard() { m_.leave(); }
-  socket_map& m_;
+  depth_guard(const depth_guard&) = delete;
+  depth_guard& operator=(const depth_guard&) = delete;
+  map_state& m_;
 };
 
 #if ASYNCORE_HAS_EXCEPTIONS
-// Called inside a catch block: Python's exception policy (A:86-128).
-// exit_now leaves the loop; a disconnect error gives handle_close; anything
-// else gives handle_error with the exception. A channel that closed before
-// throwing gets no handler: the error is logged instead.
-void handle_current_exception(dispatcher& d, std::uint32_t closes_before) {
+// Called inside a catch block: the cause of the exception in flight.
+// exit_now is rethrown (it leaves the loop).
+error_cause current_cause() {
   error_cause cause;
   cause.exception = std::current_exception();
   try {
@@ -52,15 +58,38 @@ void handle_current_exception(dispatcher& d, std::uint32_t closes_before) {
   } catch (...) {
     cause.what = "unknown exception";
   }
-  if (d.close_count() != closes_before) {
-    write_log(log_stream::log, "log: exception from a closed channel: " + cause.what);
+  return cause;
+}
+
+void log_closed_exception(const error_cause& cause) {
+  write_log(log_stream::log, "log: exception from a closed channel: " + cause.what);
+}
+
+// Called inside a catch block: Python's exception policy (A:86-128).
+// exit_now leaves the loop; a disconnect error gives handle_close; anything
+// else gives handle_error with the exception. A channel that closed before
+// throwing gets no handler: the error is logged instead. Only what
+// handle_error throws (and exit_now) leaves: an exception from the
+// handle_close of a disconnect goes to handle_error.
+void handle_current_exception(dispatcher& d, const open_watch& watch) {
+  error_cause cause = current_cause();
+  if (watch.closed()) {
+    log_closed_exception(cause);
     return;
   }
   if (cause.code && is_disconnect(cause.code)) {
-    d.handle_close();
-  } else {
-    d.handle_error(cause);
+    try {
+      d.handle_close();
+      return;
+    } catch (...) {
+      cause = current_cause();
+    }
+    if (watch.closed()) {
+      log_closed_exception(cause);
+      return;
+    }
   }
+  d.handle_error(cause);
 }
 #endif
 
@@ -68,12 +97,12 @@ void handle_current_exception(dispatcher& d, std::uint32_t closes_before) {
 template <class F>
 bool guarded(dispatcher& d, F&& f) {
 #if ASYNCORE_HAS_EXCEPTIONS
-  const std::uint32_t c0 = d.close_count();
+  const open_watch watch(d);
   try {
     f();
     return true;
   } catch (...) {
-    handle_current_exception(d, c0);
+    handle_current_exception(d, watch);
     return false;
   }
 #else
@@ -88,11 +117,11 @@ bool guarded(dispatcher& d, F&& f) {
 // event belongs to (null for direct calls); the slot is checked before the
 // dispatcher is touched, so a channel destroyed by another's handler is
 // never reached.
-void dispatch(dispatcher& d, unsigned flags, socket_map* m, std::uint32_t slot) {
-  const std::uint32_t c0 = d.close_count();
+void dispatch(dispatcher& d, unsigned flags, map_state* m, std::uint32_t slot) {
+  const open_watch watch(d);
   auto alive = [&] {
-    if (m && (slot >= m->slots().size() || m->slots()[slot].d != &d)) return false;
-    return d.close_count() == c0;
+    if (m && (slot >= m->slots.size() || m->slots[slot].d != &d)) return false;
+    return !watch.closed();
   };
   if (flags & pollin) {
     if (!guarded(d, [&] { d.handle_read_event(); }) || !alive()) return;
@@ -108,10 +137,10 @@ void dispatch(dispatcher& d, unsigned flags, socket_map* m, std::uint32_t slot) 
 
 // A listener in an accept pause (see dispatcher::accept) is left out of the
 // wait until the pause ends; returns the interest to register.
-ASYNCORE_NOINLINE unsigned apply_accept_pause(socket_map& m, dispatcher& d, std::uint32_t i, unsigned want,
+ASYNCORE_NOINLINE unsigned apply_accept_pause(map_state& m, dispatcher& d, std::uint32_t i, unsigned want,
                                               std::int64_t& now, std::int64_t& wake_us) {
   if (now == 0) now = pf::monotonic_us();
-  const std::int64_t left = d.accept_paused_until() - now;
+  const std::int64_t left = core::accept_paused_until(d) - now;
   if (left > 0) {
     want &= ~static_cast<unsigned>(pollin | pollpri);
     if (wake_us < 0 || left < wake_us) wake_us = left;
@@ -136,15 +165,15 @@ std::int64_t to_us(double seconds) {
   return static_cast<std::int64_t>(us);
 }
 
-void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_code& ec) {
+void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_code& ec) {
   ec.clear();
   m.collect();
-  if (m.empty()) return;  // Python returns at once, without sleeping
+  if (m.live == 0) return;  // Python returns at once, without sleeping
   detail::poller* p = m.poller_for(b, ec);
   if (!p) return;
 
   depth_guard guard(m);
-  const std::size_t n = m.slots().size();
+  const std::size_t n = m.slots.size();
   std::int64_t now = 0;
   std::int64_t wake_us = -1;  // earliest end of an accept pause
 
@@ -152,13 +181,13 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
   // channel without stable predicates, and the stable ones that are new,
   // were dispatched in the previous iteration, or called interest_changed().
   // The other stable channels keep the interest sampled last time.
-  std::vector<std::uint32_t>& sampled = m.sampled_list();
+  std::vector<std::uint32_t>& sampled = m.sampled;
   sampled.clear();
-  sampled.swap(m.dirty_list());  // what gets dirty from here on is for the next iteration
+  sampled.swap(m.dirty);  // what gets dirty from here on is for the next iteration
   const std::size_t dirty_count = sampled.size();
   {
     // Drop stale entries of the always list (closed, or turned stable) as we go.
-    std::vector<std::uint32_t>& always = m.always_list();
+    std::vector<std::uint32_t>& always = m.always;
     std::size_t w = 0;
     for (std::size_t k = 0; k < always.size(); ++k) {
       const std::uint32_t i = always[k];
@@ -166,7 +195,7 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
         always[w++] = i;  // a channel added at depth > 0: sampled once it is < n
         continue;
       }
-      detail::slot& s = m.slots()[i];
+      detail::slot& s = m.slots[i];
       if (!s.d || (s.state & detail::slot_stable)) {
         s.state &= static_cast<std::uint8_t>(~detail::slot_always);
         continue;
@@ -178,8 +207,8 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
   }
   for (std::size_t k = 0; k < sampled.size(); ++k) {
     const std::uint32_t i = sampled[k];
-    if (k < dirty_count && i < m.slots().size()) {
-      detail::slot& ds = m.slots()[i];
+    if (k < dirty_count && i < m.slots.size()) {
+      detail::slot& ds = m.slots[i];
       ds.state &= static_cast<std::uint8_t>(~detail::slot_dirty);
       // No longer stable: it is on the always list, sampled there (once).
       if (!(ds.state & detail::slot_stable)) continue;
@@ -188,7 +217,7 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
       m.mark_dirty(i);  // joined during this iteration: sampled in the next
       continue;
     }
-    dispatcher* d = m.slots()[i].d;
+    dispatcher* d = m.slots[i].d;
     if (!d) continue;
     bool r = false, w = false;
     if (!guarded(*d, [&] {
@@ -200,17 +229,17 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
     }
     // The predicates may have closed channels or added new ones (which
     // get no events this iteration): look the slot up again.
-    detail::slot& s = m.slots()[i];
+    detail::slot& s = m.slots[i];
     if (s.d != d) continue;
     unsigned want = 0;
     if (r) want |= pollin | pollpri;
     if (w && !d->accepting) want |= pollout;
-    if ((want & pollin) && d->accepting && d->accept_paused_until() != 0) {
+    if ((want & pollin) && d->accepting && core::accept_paused_until(*d) != 0) {
       want = apply_accept_pause(m, *d, i, want, now, wake_us);
     }
     m.set_want(s, static_cast<std::uint8_t>(want));
   }
-  const std::size_t interested = m.wanting();
+  const std::size_t interested = m.wanting;
 
   std::int64_t wait_us = timeout_us;
   if (wake_us >= 0 && (wait_us < 0 || wake_us < wait_us)) wait_us = wake_us;
@@ -218,18 +247,18 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
   if (interested == 0) {
     // Python sleeps the timeout here; so do we, on every platform (Winsock's
     // select would fail on empty sets).
-    if (!m.exit_requested()) pf::sleep_us(wait_us);
+    if (!m.exit_requested.load(std::memory_order_relaxed)) pf::sleep_us(wait_us);
     return;
   }
 
   std::vector<detail::ready_event> local;
-  std::vector<detail::ready_event>& ready = m.depth() == 1 ? m.ready_buffer() : local;
+  std::vector<detail::ready_event>& ready = m.depth == 1 ? m.ready : local;
   ready.clear();
   const std::int64_t start = wait_us > 0 ? pf::monotonic_us() : 0;
   std::int64_t left = wait_us;
-  p->changed(sampled, m.next_iteration());
+  p->changed(sampled, ++m.iteration);
   for (;;) {
-    p->wait(m.slots(), n, left, ready, ec);
+    p->wait(m.slots, n, left, ready, ec);
     if (!ec || ec != std::errc::interrupted) break;
     // A signal: resume with the time left (PEP 475's behaviour).
     ec.clear();
@@ -243,8 +272,8 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
 
   for (std::size_t k = 0; k < ready.size(); ++k) {
     const detail::ready_event e = ready[k];
-    if (e.slot >= m.slots().size()) continue;
-    const detail::slot& s = m.slots()[e.slot];
+    if (e.slot >= m.slots.size()) continue;
+    const detail::slot& s = m.slots[e.slot];
     dispatcher* d = s.d;
     if (!d) continue;  // closed earlier in this iteration
     m.mark_dirty(e.slot);  // a handler runs: its predicates may change
@@ -261,7 +290,7 @@ void poll_once_us(socket_map& m, std::int64_t timeout_us, backend b, std::error_
       }
     }
     dispatch(*d, ev, &m, e.slot);
-    if (m.exit_requested()) break;
+    if (m.exit_requested.load(std::memory_order_relaxed)) break;
   }
 }
 
@@ -274,7 +303,7 @@ void report_loop_error(const std::error_code& ec) {
 }  // namespace
 
 void poll_once(double timeout, backend b, socket_map* map, std::error_code& ec) {
-  poll_once_us(map ? *map : default_map(), to_us(timeout), b, ec);
+  poll_once_us(core::state(map ? *map : default_map()), to_us(timeout), b, ec);
 }
 
 void poll(double timeout, socket_map* map) {
@@ -299,16 +328,16 @@ void poll2(double timeout, socket_map* map) {
 
 void loop(double timeout, backend b, socket_map* map, std::optional<long> count, std::error_code& ec) {
   ec.clear();
-  socket_map& m = map ? *map : default_map();
-  m.clear_exit_request();
+  map_state& m = core::state(map ? *map : default_map());
+  m.exit_requested.store(false, std::memory_order_relaxed);
   const std::int64_t us = to_us(timeout);
   long left = count ? *count : 1;
-  while (!m.empty() && left > 0) {
+  while (m.live != 0 && left > 0) {
     poll_once_us(m, us, b, ec);
-    if (ec || m.exit_requested()) break;
+    if (ec || m.exit_requested.load(std::memory_order_relaxed)) break;
     if (count) --left;
   }
-  m.clear_exit_request();
+  m.exit_requested.store(false, std::memory_order_relaxed);
   m.collect();
 }
 
@@ -358,7 +387,7 @@ void expt(dispatcher& obj) {
 }
 
 void close_all(socket_map* map, bool ignore_all) {
-  socket_map& m = map ? *map : default_map();
+  map_state& m = core::state(map ? *map : default_map());
 #if ASYNCORE_HAS_EXCEPTIONS
   std::exception_ptr first;
 #else
@@ -368,8 +397,8 @@ void close_all(socket_map* map, bool ignore_all) {
     // Walk the slots (not a snapshot of pointers): a close() that destroys
     // another channel empties that channel's slot, so it is never reached.
     depth_guard guard(m);
-    for (std::size_t i = 0; i < m.slots().size(); ++i) {
-      dispatcher* d = m.slots()[i].d;
+    for (std::size_t i = 0; i < m.slots.size(); ++i) {
+      dispatcher* d = m.slots[i].d;
       if (!d) continue;
 #if ASYNCORE_HAS_EXCEPTIONS
       try {
@@ -386,7 +415,7 @@ void close_all(socket_map* map, bool ignore_all) {
 #endif
       // Python's map.clear(): also channels whose close() did not unregister,
       // and even when a close() failed (Python skips the clear then).
-      if (m.slots()[i].d == d) d->del_channel();
+      if (m.slots[i].d == d) d->del_channel();
     }
   }
 #if ASYNCORE_HAS_EXCEPTIONS

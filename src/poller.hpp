@@ -26,6 +26,31 @@
 namespace asyncore {
 namespace detail {
 
+/// One registration. The loop reads `want` (computed from readable()/
+/// writable() before waiting); persistent backends (epoll) keep their own
+/// bookkeeping in `kernel`. `state` is the map's: slot_stable (the channel
+/// declared stable predicates), slot_dirty (listed in the map's dirty list),
+/// slot_always (listed in the map's always list).
+struct slot {
+  dispatcher* d = nullptr;
+  native_handle_type handle = invalid_handle;
+  std::uint8_t want = 0;
+  std::uint8_t kernel = 0;
+  std::uint8_t state = 0;
+};
+constexpr std::uint8_t slot_stable = 0x01;
+constexpr std::uint8_t slot_dirty = 0x02;
+constexpr std::uint8_t slot_always = 0x04;
+
+/// One ready channel, as a backend reports it.
+struct ready_event {
+  std::uint32_t slot;
+  std::uint32_t events;  // pollin ... pollnval, plus ev_unwatchable
+};
+
+/// The backend could not watch the handle at all (select: fd >= FD_SETSIZE).
+constexpr std::uint32_t ev_unwatchable = 0x100;
+
 class poller {
  public:
   virtual ~poller() = default;

@@ -1,190 +1,216 @@
-// asyncore for C++: the channel registry.
-//
-// Slots are append-only while an iteration runs (depth_ > 0): a channel that
-// leaves nulls its slot, a channel that joins gets a new slot at the end.
-// Events are looked up by slot, so they can never reach a channel that
-// closed, nor a new channel that reused the descriptor. Holes are compacted
-// and owned channels freed only at depth 0 (collect()).
+// asyncore for C++: the channel registry (see src/map_state.hpp).
 #include <asyncore/dispatcher.hpp>
+#include <asyncore/log.hpp>
 #include <asyncore/socket_map.hpp>
 
+#include "map_state.hpp"
 #include "platform.hpp"
-#include "poller.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace asyncore {
 
-socket_map::socket_map() = default;
+// -- the public face ----------------------------------------------------------------
 
-socket_map::~socket_map() {
-  close_owned_all();
-}
+socket_map::socket_map() : state_(new detail::map_state) { state_->owner = this; }
 
-dispatcher* socket_map::find(native_handle_type h) const noexcept {
-  auto it = index_.find(h);
-  return it == index_.end() ? nullptr : slots_[it->second].d;
-}
+socket_map::~socket_map() { state_->close_owned_all(); }
+
+std::size_t socket_map::size() const noexcept { return state_->live; }
+
+dispatcher* socket_map::find(native_handle_type h) const noexcept { return state_->find(h); }
 
 std::vector<dispatcher*> socket_map::channels() const {
   std::vector<dispatcher*> out;
-  out.reserve(live_);
-  for (const detail::slot& s : slots_)
+  out.reserve(state_->live);
+  for (const detail::slot& s : state_->slots)
     if (s.d) out.push_back(s.d);
   return out;
 }
 
-detail::poller* socket_map::make_poller(backend b, std::error_code& ec) {
+void socket_map::request_exit() noexcept { state_->exit_requested.store(true, std::memory_order_relaxed); }
+
+socket_map& default_map() noexcept {
+  // Never destroyed: channels with static storage may outlive any order of
+  // static destruction, and the operating system reclaims the sockets.
+  static socket_map* m = new socket_map;
+  return *m;
+}
+
+namespace detail {
+
+dispatcher* map_state::find(native_handle_type h) const noexcept {
+  auto it = index.find(h);
+  return it == index.end() ? nullptr : slots[it->second].d;
+}
+
+poller* map_state::make_poller(backend b, std::error_code& ec) {
   ec.clear();
-  std::size_t i = static_cast<std::size_t>(b);
+  const std::size_t i = static_cast<std::size_t>(b);
   if (i >= backend_count) {
     ec = make_error_code(errc::backend_unavailable);
     return nullptr;
   }
-  if (!pollers_[i]) pollers_[i] = detail::platform::make_poller(b, ec);
-  return pollers_[i].get();
-}
-
-void socket_map::list_slot(std::uint32_t i) noexcept {
-  detail::slot& s = slots_[i];
-  if (s.state & detail::slot_stable) {
-    if (!(s.state & detail::slot_dirty)) {
-      s.state |= detail::slot_dirty;
-      dirty_.push_back(i);
+  if (!pollers[i]) pollers[i] = platform::make_poller(b, ec);
+  if (!pollers[i] && b == backend::epoll && ec != make_error_code(errc::backend_unavailable)) {
+    // epoll exists but its descriptor could not be made (out of descriptors):
+    // serve this map with poll, which needs none, instead of failing the loop.
+    write_log(log_stream::log, std::string("log: asyncore: epoll unavailable (") + ec.message() +
+                                   "); this map uses the poll backend");
+    std::error_code pec;
+    poller* p = poller_for(backend::poll, pec);
+    if (p) {
+      ec.clear();
+      return p;
     }
-  } else if (!(s.state & detail::slot_always)) {
-    s.state |= detail::slot_always;
-    always_.push_back(i);
+  }
+  return pollers[i].get();
+}
+
+void map_state::list_slot(std::uint32_t i) noexcept {
+  slot& s = slots[i];
+  if (s.state & slot_stable) {
+    if (!(s.state & slot_dirty)) {
+      s.state |= slot_dirty;
+      dirty.push_back(i);
+    }
+  } else if (!(s.state & slot_always)) {
+    s.state |= slot_always;
+    always.push_back(i);
   }
 }
 
-char* socket_map::borrow_buffer(std::size_t n) {
-  if (buffer_lent_) return nullptr;
-  if (buffer_size_ < n) {
-    buffer_.reset();  // free first: never hold both
-    buffer_.reset(new char[n]);
-    buffer_size_ = n;
+char* map_state::borrow_buffer(std::size_t n) {
+  if (buffer_lent) return nullptr;
+  if (buffer_size < n) {
+    buffer.reset();  // free first: never hold both
+    buffer.reset(new char[n]);
+    buffer_size = n;
   }
-  buffer_lent_ = true;
-  return buffer_.get();
+  buffer_lent = true;
+  return buffer.get();
 }
 
-void socket_map::set_stable(dispatcher& d, bool on) noexcept {
-  if (d.registered_in_ != this) return;
-  detail::slot& s = slots_[d.slot_];
+void map_state::set_stable(dispatcher& d, bool on) noexcept {
+  if (d.registered_in_ != owner) return;
+  slot& s = slots[d.slot_];
   if (on) {
-    s.state |= detail::slot_stable;
+    s.state |= slot_stable;
   } else {
-    s.state &= static_cast<std::uint8_t>(~detail::slot_stable);
+    s.state &= static_cast<std::uint8_t>(~slot_stable);
   }
   list_slot(d.slot_);
 }
 
-void socket_map::add(dispatcher& d) {
-  if (d.registered_in_) d.registered_in_->remove(d);
+void map_state::add(dispatcher& d) {
+  if (d.registered_in_) core::state(*d.registered_in_).remove(d);
   native_handle_type h = d.socket_.fileno();
   if (h == invalid_handle) return;
-  auto it = index_.find(h);
-  if (it != index_.end()) {
+  auto it = index.find(h);
+  if (it != index.end()) {
     // Python's dict silently replaces the channel registered under the same
     // descriptor; the replaced one is no longer registered.
-    dispatcher* old = slots_[it->second].d;
+    dispatcher* old = slots[it->second].d;
     if (old) remove(*old);
   }
-  if (depth_ == 0 && holes_ > slots_.size() / 2) compact();
-  std::uint32_t slot = static_cast<std::uint32_t>(slots_.size());
-  slots_.push_back(detail::slot{&d, h, 0, 0, static_cast<std::uint8_t>(d.stable_ ? detail::slot_stable : 0)});
-  list_slot(slot);
-  index_[h] = slot;
-  d.slot_ = slot;
-  d.registered_in_ = this;
+  if (depth == 0 && holes > slots.size() / 2) compact();
+  const std::uint32_t i = static_cast<std::uint32_t>(slots.size());
+  slots.push_back(slot{&d, h, 0, 0, static_cast<std::uint8_t>(d.stable_ ? slot_stable : 0)});
+  list_slot(i);
+  index[h] = i;
+  d.slot_ = i;
+  d.registered_in_ = owner;
   d.fileno_ = h;
-  ++live_;
+  ++live;
 }
 
-void socket_map::remove(dispatcher& d) noexcept {
-  if (d.registered_in_ != this) return;
-  std::uint32_t slot = d.slot_;
-  native_handle_type h = d.fileno_;
-  slots_[slot].d = nullptr;
-  set_want(slots_[slot], 0);
-  ++holes_;
-  auto it = index_.find(h);
-  if (it != index_.end() && it->second == slot) index_.erase(it);
-  for (auto& p : pollers_)
+void map_state::remove(dispatcher& d) noexcept {
+  if (d.registered_in_ != owner) return;
+  const std::uint32_t i = d.slot_;
+  const native_handle_type h = d.fileno_;
+  slots[i].d = nullptr;
+  set_want(slots[i], 0);
+  ++holes;
+  auto it = index.find(h);
+  if (it != index.end() && it->second == i) index.erase(it);
+  for (auto& p : pollers)
     if (p) p->forget(h);
-  --live_;
+  --live;
   d.slot_ = dispatcher::npos;
   d.registered_in_ = nullptr;
   d.fileno_ = invalid_handle;
   if (d.owned_ && !d.buried_in_) {
     d.buried_in_ = this;
-    graveyard_.push_back(&d);
+    graveyard.push_back(&d);
   }
 }
 
-void socket_map::adopt(dispatcher* d) {
-  d->owned_ = true;
-  if (!d->registered() && !d->buried_in_) {
-    d->buried_in_ = this;
-    graveyard_.push_back(d);
+void map_state::adopt(dispatcher& d) {
+  d.owned_ = true;
+  if (!d.registered() && !d.buried_in_) {
+    d.buried_in_ = this;
+    graveyard.push_back(&d);
   }
 }
 
-void socket_map::compact() noexcept {
-  if (depth_ != 0) return;
-  if (holes_) {
-    std::size_t w = 0;
-    for (std::size_t r = 0; r < slots_.size(); ++r) {
-      if (!slots_[r].d) continue;
-      if (w != r) {
-        slots_[w] = slots_[r];
-        slots_[w].d->slot_ = static_cast<std::uint32_t>(w);
-        index_[slots_[w].handle] = static_cast<std::uint32_t>(w);
-      }
-      ++w;
+void map_state::unbury(dispatcher& d) noexcept {
+  graveyard.erase(std::remove(graveyard.begin(), graveyard.end(), &d), graveyard.end());
+  d.buried_in_ = nullptr;
+}
+
+void map_state::compact() noexcept {
+  if (depth != 0 || holes == 0) return;
+  std::size_t w = 0;
+  for (std::size_t r = 0; r < slots.size(); ++r) {
+    if (!slots[r].d) continue;
+    if (w != r) {
+      slots[w] = slots[r];
+      slots[w].d->slot_ = static_cast<std::uint32_t>(w);
+      index[slots[w].handle] = static_cast<std::uint32_t>(w);
     }
-    slots_.resize(w);
-    holes_ = 0;
-    // Slot numbers changed: rebuild the sampling lists, and tell the
-    // backends that index by slot.
-    always_.clear();
-    dirty_.clear();
-    for (std::size_t i = 0; i < slots_.size(); ++i) {
-      slots_[i].state &= static_cast<std::uint8_t>(~(detail::slot_dirty | detail::slot_always));
-      list_slot(static_cast<std::uint32_t>(i));
-    }
-    for (auto& p : pollers_)
-      if (p) p->moved();
+    ++w;
   }
+  slots.resize(w);
+  holes = 0;
+  // Slot numbers changed: rebuild the sampling lists, and tell the backends
+  // that index by slot.
+  always.clear();
+  dirty.clear();
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    slots[i].state &= static_cast<std::uint8_t>(~(slot_dirty | slot_always));
+    list_slot(static_cast<std::uint32_t>(i));
+  }
+  for (auto& p : pollers)
+    if (p) p->moved();
 }
 
-void socket_map::unbury(dispatcher* d) noexcept {
-  graveyard_.erase(std::remove(graveyard_.begin(), graveyard_.end(), d), graveyard_.end());
-  d->buried_in_ = nullptr;
-}
-
-void socket_map::collect_now() noexcept {
-  if (depth_ != 0) return;
+void map_state::collect_now() noexcept {
+  if (depth != 0) return;
   // Compacting is O(slots): do it once holes are a quarter of the slots
   // (amortised O(1) per close), not after every close.
-  if (holes_ * 4 > slots_.size() || holes_ == live_ + holes_) compact();
-  while (!graveyard_.empty()) {
-    std::vector<dispatcher*> dead;
-    dead.swap(graveyard_);
-    for (dispatcher* d : dead) {
-      d->buried_in_ = nullptr;
-      // An owned channel may have come back to life (a client that
-      // reconnects from handle_close); it stays until it closes again.
-      if (d->registered()) continue;
-      delete d;  // its destructor may close other owned channels
-    }
+  if (holes * 4 > slots.size() || holes == live + holes) compact();
+  // One channel at a time, taken off the list before it is freed: its
+  // destructor may close or delete other owned channels, which then join or
+  // leave this same list (never a copy of it), so nothing is freed twice.
+  // A destructor that adds channels at depth 0 is served by the same loop.
+  ++depth;  // a destructor's close()/del_channel() must not re-enter collect
+  while (!graveyard.empty()) {
+    dispatcher* d = graveyard.back();
+    graveyard.pop_back();
+    d->buried_in_ = nullptr;
+    // An owned channel may have come back to life (a client that
+    // reconnects from handle_close); it stays until it closes again.
+    if (d->registered()) continue;
+    delete d;
   }
+  --depth;
 }
 
-void socket_map::close_owned_all() noexcept {
-  for (std::size_t i = 0; i < slots_.size(); ++i) {
-    dispatcher* d = slots_[i].d;
+void map_state::close_owned_all() noexcept {
+  ++depth;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    dispatcher* d = slots[i].d;
     if (!d) continue;
     if (d->owned_) {
 #if ASYNCORE_HAS_EXCEPTIONS
@@ -196,17 +222,11 @@ void socket_map::close_owned_all() noexcept {
       d->close();
 #endif
     }
-    if (slots_[i].d == d) remove(*d);
+    if (i < slots.size() && slots[i].d == d) remove(*d);
   }
-  depth_ = 0;
+  depth = 0;
   collect();
 }
 
-socket_map& default_map() noexcept {
-  // Never destroyed: channels with static storage may outlive any order of
-  // static destruction, and the operating system reclaims the sockets.
-  static socket_map* m = new socket_map;
-  return *m;
-}
-
+}  // namespace detail
 }  // namespace asyncore

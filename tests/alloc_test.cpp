@@ -137,7 +137,7 @@ class plain_echo : public asyncore::dispatcher {
     char buf[4096];
     std::error_code ec;
     std::size_t n = recv(buf, sizeof buf, ec);
-    if (n) send(buf, n, ec);
+    if (n) (void)send(buf, n, ec);
   }
   void handle_close() override { close(); }
 };

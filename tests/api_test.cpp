@@ -106,7 +106,7 @@ TEST_P(TestAPI, test_handle_read) {
     TestHandler(asyncore::socket sock, asyncore::socket_map* m, std::error_code& ec)
         : base_test_handler(std::move(sock), m, ec) {
       std::string data(1024, 'x');
-      send(data, ec);
+      (void)send(data, ec);
     }
   };
   base_server server(&map_, addr(), handler_of<TestHandler>());
@@ -133,7 +133,7 @@ TEST_P(TestAPI, test_handle_close) {
       // handle_close comes from at least one recv() call
       char buf[1024];
       std::error_code ec;
-      recv(buf, sizeof buf, ec);
+      (void)recv(buf, sizeof buf, ec);
     }
     void handle_close() override {
       flag = true;
@@ -160,7 +160,7 @@ TEST_P(TestAPI, test_handle_close_after_conn_broken) {
     using base_client::base_client;
     void handle_write() override {
       std::error_code ec;
-      send(data, ec);
+      (void)send(data, ec);
       EXPECT_FALSE(ec) << ec.message();
     }
     void handle_close() override {
@@ -177,7 +177,7 @@ TEST_P(TestAPI, test_handle_close_after_conn_broken) {
     void handle_read() override {
       char buf[128];
       std::error_code ec;
-      recv(buf, data.size(), ec);
+      (void)recv(buf, data.size(), ec);
       close();
     }
     bool writable() override { return false; }

@@ -31,7 +31,7 @@ class counting : public asyncore::dispatcher {
     ++reads;
     char buf[256];
     std::error_code ec;
-    recv(buf, sizeof buf, ec);
+    (void)recv(buf, sizeof buf, ec);
   }
   int writes = 0;
   void handle_write() override {
@@ -120,7 +120,7 @@ class quiet_send : public asyncore::dispatcher_with_send {
   void handle_read() override {
     char buf[256];
     std::error_code ec;
-    recv(buf, sizeof buf, ec);
+    (void)recv(buf, sizeof buf, ec);
   }
   void handle_close() override { close(); }
 };

@@ -19,8 +19,8 @@
 //       std::string line_;
 //     };
 //
-// Input (the loop calls handle_read; the algorithm is CPython 3.11's, see
-// spec §3.3): each read is scanned with the *current* terminator, which the
+// Input (the loop calls handle_read; the algorithm is CPython 3.11's
+// asynchat.handle_read): each read is scanned with the *current* terminator, which the
 // hooks may change at any point:
 //  - a delimiter (bytes of any length): the bytes before it go to
 //    collect_incoming_data (never an empty chunk), then found_terminator()
@@ -34,6 +34,10 @@
 //  - none (also a count of 0 and an empty delimiter, Python's falsy
 //    terminators): everything is collected, found_terminator never runs.
 // The same bytes give the same calls as CPython for the same read boundaries.
+// A hook that polls the map (or calls handle_read) while a read of this
+// channel is being framed gets the rest of that read and the new bytes
+// framed in the nested call, in order, as CPython appends to ac_in_buffer;
+// the outer read then has nothing left.
 //
 // Output: push() copies its argument into the queue, push_with_producer()
 // queues a producer, close_when_done() queues a close. Each is sent in FIFO
@@ -64,7 +68,6 @@
 #define ASYNCORE_ASYNC_CHAT_HPP
 
 #include <asyncore/config.hpp>
-#include <asyncore/detail/byte_queue.hpp>
 #include <asyncore/dispatcher.hpp>
 #include <asyncore/error.hpp>
 #include <asyncore/producer.hpp>
@@ -80,6 +83,14 @@
 #include <vector>
 
 namespace asyncore {
+
+namespace detail {
+class chat_queue;
+// Frees the output queue out of line (the type is complete only in src/).
+struct chat_queue_deleter {
+  void operator()(chat_queue* q) const noexcept;
+};
+}  // namespace detail
 
 /// Python's find_prefix_at_end(haystack, needle): the length of the longest
 /// proper prefix of `needle` that ends `haystack`, or 0. The caller
@@ -186,6 +197,9 @@ class async_chat : public dispatcher {
   void set_terminator(std::string_view delimiter);
   /// Python's set_terminator(None).
   void set_terminator(std::nullopt_t) noexcept;
+  /// set_terminator(nullptr) is Python's None too (a null pointer is never a
+  /// delimiter: this overload keeps it from reaching the string_view one).
+  void set_terminator(std::nullptr_t) noexcept { set_terminator(std::nullopt); }
   /// A byte count (Python: int). A negative count is rejected with
   /// std::errc::invalid_argument and the terminator is left unchanged.
   template <class Int, std::enable_if_t<std::is_integral<Int>::value && !std::is_same<Int, bool>::value &&
@@ -233,7 +247,8 @@ class async_chat : public dispatcher {
   /// more() is called only when everything queued before it has been sent.
   void push_with_producer(std::unique_ptr<producer> p);
   /// Closes the channel (handle_close()) once everything queued before this
-  /// call has been sent.
+  /// call has been sent. discard_buffers() drops it with the rest of the
+  /// queue; close() does not run it (close() never calls handle_close()).
   void close_when_done();
   /// Sends from the queue until it is empty, the socket would block, or
   /// ASYNCORE_WRITE_BUDGET bytes went out. Does nothing unless connected.
@@ -245,13 +260,14 @@ class async_chat : public dispatcher {
   /// count, and the whole output queue (producers and close_when_done too).
   void discard_buffers();
 
-  /// Bytes of input held back (a partial delimiter); always shorter than the
-  /// delimiter.
+  /// Bytes of input held back: a partial delimiter (shorter than the
+  /// delimiter), or the unframed rest of a read whose hook threw (framed
+  /// first on the next read, as CPython keeps it in ac_in_buffer).
   std::size_t buffered_input() const noexcept { return held_.size(); }
   /// Bytes queued by push() and not yet sent (producers not counted).
   std::size_t buffered_output() const noexcept { return out_bytes_; }
   /// True while anything (data, producer, close) is queued.
-  bool has_output() const noexcept { return !fifo_.empty(); }
+  bool has_output() const noexcept;
 
   // -- dispatcher overrides --------------------------------------------------
   /// Always true (Python); the record limit bounds memory instead.
@@ -264,8 +280,9 @@ class async_chat : public dispatcher {
   void handle_write() override;
   /// close(), with no log line (Python).
   void handle_close() override;
-  /// Sends what the hooks of the current read pushed (see push), then
-  /// closes. (close(ec) closes without sending it.)
+  /// Sends what the hooks of the current read pushed (see push) up to the
+  /// first close_when_done(), then closes, without calling handle_close() and
+  /// without reporting send errors. (close(ec) closes without sending it.)
   void close() override;
   using dispatcher::close;
   std::string_view type_name() const override { return "asyncore::async_chat"; }
@@ -274,59 +291,14 @@ class async_chat : public dispatcher {
   /// Frames `data` exactly as if handle_read had just received it (after
   /// any partial delimiter held from before). For subclasses whose bytes do
   /// not come from this channel's socket (a TLS layer, a test, a benchmark);
-  /// the hooks see views into `data` when nothing was held. Not re-entrant:
-  /// do not call it (or handle_read) from inside a hook.
+  /// the hooks see views into `data` when nothing was held. Re-entrant as
+  /// handle_read is: called from a hook of this channel's own read, the rest
+  /// of that read and `data` are framed by this call, in that order.
   void process_incoming(std::string_view data);
 
  private:
-  enum class entry_kind : std::uint8_t { data, producer, close };
-  struct entry {
-    entry_kind kind = entry_kind::data;
-    detail::byte_queue bytes;           // data
-    std::unique_ptr<producer> source;   // producer
-    std::string_view chunk;             // producer: the unsent part of more()
-    void reset() noexcept {
-      kind = entry_kind::data;
-      bytes.clear();  // keeps its storage: the next push reuses it
-      source.reset();
-      chunk = std::string_view();
-    }
-  };
-  // The output FIFO: a ring of entries that are recycled, not freed, so a
-  // channel in steady state does not allocate; empty until first used.
-  class entry_fifo {
-   public:
-    bool empty() const noexcept { return count_ == 0; }
-    entry& front() noexcept { return v_[head_]; }
-    entry& back() noexcept { return v_[(head_ + count_ - 1) & (v_.size() - 1)]; }
-    entry& emplace_back(entry_kind k) {
-      if (count_ == v_.size()) grow();
-      entry& e = v_[(head_ + count_) & (v_.size() - 1)];
-      e.kind = k;
-      ++count_;
-      return e;
-    }
-    void pop_front() noexcept {
-      v_[head_].reset();
-      head_ = (head_ + 1) & (v_.size() - 1);
-      if (--count_ == 0) head_ = 0;  // reuse the first entry (and its storage)
-    }
-    void clear() noexcept {
-      while (!empty()) pop_front();
-    }
-
-   private:
-    void grow() {
-      std::vector<entry> bigger(v_.empty() ? 2 : v_.size() * 2);
-      for (std::size_t i = 0; i < count_; ++i) bigger[i] = std::move(v_[(head_ + i) & (v_.size() - 1)]);
-      for (std::size_t i = count_; i < v_.size(); ++i) bigger[i] = std::move(v_[(head_ + i) & (v_.size() - 1)]);
-      v_.swap(bigger);
-      head_ = 0;
-    }
-    std::vector<entry> v_;  // size 0 or a power of two
-    std::size_t head_ = 0;
-    std::size_t count_ = 0;
-  };
+  struct read_frame;  // one read being framed (src/async_chat.cpp)
+  enum class flush : std::uint8_t;
 
   template <class Int>
   static constexpr bool is_negative(Int v) noexcept {
@@ -339,8 +311,8 @@ class async_chat : public dispatcher {
   }
   void set_count(std::uint64_t n) noexcept;
   void negative_terminator();
-  // Frames [p, p+n) with the current terminator, keeps a partial delimiter,
-  // then sends what the hooks pushed (see corked_).
+  // Frames [p, p+n) with the current terminator, then sends what the hooks
+  // pushed (see corked_).
   void process_input(const char* p, std::size_t n);
   void frame_input(const char* p, std::size_t n);
   // Gives a chunk to collect_incoming_data, enforcing the record limit.
@@ -348,23 +320,18 @@ class async_chat : public dispatcher {
   bool deliver(const char* p, std::size_t n);
   // Calls found_terminator; false when it closed the channel.
   bool found();
-  bool still_open() const noexcept { return close_count() == closes_at_start_; }
   void record_overflow();
   void flush_held();
-  std::size_t send_from(std::string_view data, std::size_t& budget, std::error_code& ec);
   void enqueue(std::string_view data);
+  detail::chat_queue& queue();
+  void send_queue(flush mode);
 
   terminator terminator_;
-  std::string held_;                // partial delimiter kept between reads
+  std::string held_;  // input held back between reads (a partial delimiter)
   std::size_t max_record_ = ASYNCORE_DEFAULT_MAX_RECORD;
   std::uint64_t record_size_ = 0;
-  // Processing state of the read being framed (members so that hooks can
-  // discard it).
-  const char* in_pos_ = nullptr;
-  const char* in_end_ = nullptr;
-  std::uint32_t closes_at_start_ = 0;
-
-  entry_fifo fifo_;
+  read_frame* frame_ = nullptr;  // the innermost read being framed; null between reads
+  std::unique_ptr<detail::chat_queue, detail::chat_queue_deleter> out_;  // the output FIFO, made on first use
   std::size_t out_bytes_ = 0;
   std::uint32_t generation_ = 0;  // bumped by discard_buffers
   bool sending_ = false;

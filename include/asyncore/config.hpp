@@ -51,6 +51,13 @@
 #define ASYNCORE_OUT_BUFFER_SIZE 65536u
 #endif
 
+/// ASYNCORE_MAX_READ_SIZE: the most one async_chat read asks recv() for,
+/// whatever ac_in_buffer_size says (a "read everything" value such as
+/// SIZE_MAX reads this much at a time instead of allocating it).
+#ifndef ASYNCORE_MAX_READ_SIZE
+#define ASYNCORE_MAX_READ_SIZE (4u * 1024u * 1024u)
+#endif
+
 /// ASYNCORE_WRITE_BUDGET: how many bytes one write event may send on one
 /// channel before the loop moves on to the others (fairness bound).
 #ifndef ASYNCORE_WRITE_BUDGET

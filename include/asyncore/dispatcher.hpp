@@ -63,6 +63,15 @@
 
 namespace asyncore {
 
+class dispatcher;
+namespace detail {
+struct core;
+struct map_state;
+/// make_owned's out-of-line half: hands `d` to the map it is registered in
+/// (else its own map), which frees it after it closes.
+void adopt_owned(dispatcher& d);
+}  // namespace detail
+
 /// What dispatcher::accept() returns: the new connection and its peer.
 struct accepted_socket {
   asyncore::socket sock;
@@ -174,21 +183,21 @@ class dispatcher {
   /// nullopt with no error. Running out of descriptors or buffers gives
   /// nullopt and the error (e.g. too_many_files_open), never closes the
   /// listener, and pauses accepting briefly so the loop does not spin.
-  std::optional<accepted_socket> accept(std::error_code& ec);
+  [[nodiscard]] std::optional<accepted_socket> accept(std::error_code& ec);
   /// Sends; returns the bytes sent. Would-block returns 0. A disconnected
   /// peer calls handle_close() and returns 0. A closed channel returns 0.
-  std::size_t send(const void* data, std::size_t n, std::error_code& ec);
-  std::size_t send(std::string_view data, std::error_code& ec) { return send(data.data(), data.size(), ec); }
+  [[nodiscard]] std::size_t send(const void* data, std::size_t n, std::error_code& ec);
+  [[nodiscard]] std::size_t send(std::string_view data, std::error_code& ec) { return send(data.data(), data.size(), ec); }
   /// Receives up to n bytes; returns how many. 0 means "nothing now": either
   /// the socket would block (no handler runs; not an error, not EOF) or the
   /// stream ended or was reset, in which case handle_close() has run.
-  std::size_t recv(void* buf, std::size_t n, std::error_code& ec);
+  [[nodiscard]] std::size_t recv(void* buf, std::size_t n, std::error_code& ec);
   /// Convenience: recv into a string (allocates).
-  std::string recv(std::size_t n, std::error_code& ec);
+  [[nodiscard]] std::string recv(std::size_t n, std::error_code& ec);
   /// UDP. A zero-length datagram is not end of stream: it returns 0 with
   /// `from` set; would-block returns 0 with `from` empty.
   std::size_t sendto(const void* data, std::size_t n, const address& to, std::error_code& ec);
-  std::size_t recvfrom(void* buf, std::size_t n, address& from, std::error_code& ec);
+  [[nodiscard]] std::size_t recvfrom(void* buf, std::size_t n, address& from, std::error_code& ec);
   /// Unregisters the channel and closes its socket; clears connected,
   /// accepting and connecting. Safe to call twice, and from any handler.
   virtual void close();
@@ -199,13 +208,13 @@ class dispatcher {
   void bind(const address& a);
   void listen(int backlog);
   void connect(const address& a);
-  std::optional<accepted_socket> accept();
-  std::size_t send(const void* data, std::size_t n);
-  std::size_t send(std::string_view data) { return send(data.data(), data.size()); }
-  std::size_t recv(void* buf, std::size_t n);
-  std::string recv(std::size_t n);
+  [[nodiscard]] std::optional<accepted_socket> accept();
+  [[nodiscard]] std::size_t send(const void* data, std::size_t n);
+  [[nodiscard]] std::size_t send(std::string_view data) { return send(data.data(), data.size()); }
+  [[nodiscard]] std::size_t recv(void* buf, std::size_t n);
+  [[nodiscard]] std::string recv(std::size_t n);
   std::size_t sendto(const void* data, std::size_t n, const address& to);
-  std::size_t recvfrom(void* buf, std::size_t n, address& from);
+  [[nodiscard]] std::size_t recvfrom(void* buf, std::size_t n, address& from);
 #endif
 
   // -- registration --------------------------------------------------------
@@ -240,33 +249,27 @@ class dispatcher {
   void set_ignore_log_types(std::vector<std::string> types);
   bool log_type_ignored(std::string_view type) const noexcept;
 
-  // -- used by the loop --------------------------------------------------------
-  /// Counts close() calls: the loop compares it around each handler so that
-  /// no handler runs after the channel closed.
-  std::uint32_t close_count() const noexcept { return closes_; }
-  /// Delivers an error with Python's mapping: disconnects to handle_close,
-  /// anything else to handle_error.
-  void deliver_error(const std::error_code& ec, const char* what);
-  /// Monotonic time (µs) before which accepting is paused (resource errors).
-  std::int64_t accept_paused_until() const noexcept { return accept_pause_until_; }
-
  private:
-  friend class socket_map;
+  // -- registration state: the loop's, reached through src/core.hpp ---------
+  friend struct detail::core;
+  friend struct detail::map_state;
+  friend void detail::adopt_owned(dispatcher& d);
+  static constexpr std::uint32_t npos = 0xffffffffu;
+
   void adopt_socket(asyncore::socket sock, std::error_code& ec);
   // Runs handle_connect_event; a failure goes to handle_error. True when the
   // channel is connected and still open, so the event may go on.
   bool complete_connect();
-  template <class T, class... Args>
-  friend T* make_owned(Args&&... args);
-  static constexpr std::uint32_t npos = 0xffffffffu;
+  // Python's mapping: disconnects to handle_close, anything else to handle_error.
+  void deliver_error(const std::error_code& ec, const char* what);
 
   asyncore::socket socket_;
   socket_map* map_;
   socket_map* registered_in_ = nullptr;
   native_handle_type fileno_ = invalid_handle;
   std::uint32_t slot_ = npos;
-  std::uint32_t closes_ = 0;
-  socket_map* buried_in_ = nullptr;  // the map that will free this owned channel
+  std::uint32_t closes_ = 0;          // counts close() calls (see src/core.hpp)
+  detail::map_state* buried_in_ = nullptr;  // the map that will free this owned channel
   bool owned_ = false;
   bool datagram_ = false;
   bool stable_ = false;
@@ -283,10 +286,7 @@ class dispatcher {
 template <class T, class... Args>
 T* make_owned(Args&&... args) {
   T* p = new T(std::forward<Args>(args)...);
-  dispatcher* d = p;
-  d->owned_ = true;
-  socket_map* m = d->registered_in_ ? d->registered_in_ : (d->map_ ? d->map_ : &default_map());
-  if (!d->registered()) m->adopt(d);
+  detail::adopt_owned(*p);
   return p;
 }
 

@@ -25,6 +25,9 @@ namespace asyncore {
 class dispatcher_with_send : public dispatcher {
  public:
   using dispatcher::dispatcher;
+  /// The dispatcher's own send overloads (`send(p, n, ec)`, `send(view, ec)`:
+  /// straight to the socket, nothing queued) stay visible beside these.
+  using dispatcher::send;
 
   /// Appends to the output buffer and tries to send at once (Python's
   /// behaviour). With nothing queued and the channel connected, it sends
@@ -44,11 +47,6 @@ class dispatcher_with_send : public dispatcher {
   std::size_t out_buffer_size() const noexcept { return out_buffer_.size(); }
 
  private:
-  // Sends from the front of `data` until it is empty, the socket would
-  // block, or `budget` runs out; removes what was sent from `data`. False
-  // when the channel must stop (an error was handled or it closed).
-  bool send_from(std::string_view& data, std::size_t& budget);
-
   detail::byte_queue out_buffer_;
 };
 

@@ -9,8 +9,10 @@
 //     }, nullptr);
 //
 // The sink gets whole lines without the newline ("log: ...", "info: ...").
-// Set it before starting loops on other threads; the default sink writes to
-// stderr / stdout.
+// set_log_sink may be called at any time, also while loops run on other
+// threads: each line goes to the sink set before it was written, with that
+// sink's context. The sink itself may be called from several threads at once
+// (one per loop). The default sink writes to stderr / stdout.
 #ifndef ASYNCORE_LOG_HPP
 #define ASYNCORE_LOG_HPP
 

@@ -1,0 +1,80 @@
+// asyncore for C++ (internal): the library's access to its own state behind
+// the public headers, and the one lifetime rule.
+//
+// Public headers show only what applications may use. What the loop, the
+// registry and the channel classes share (a map's slots and pollers, a
+// channel's registration and close count) is reached through `core`, the
+// one friend of socket_map and dispatcher, so a reader can find every use
+// of the internals by looking for `core::`.
+//
+// The lifetime rule (DESIGN.md section 8; the README's "Re-entrancy"):
+//
+//   Library code calls user code (a hook, a predicate, producer::more()) only
+//   after it has settled its own state: it holds no reference, pointer or
+//   iterator into its queues, and no half-updated member, across the call.
+//   After the call it reads its state again, and stops if the channel closed
+//   (open_watch), because no hook runs on a channel after it closed. Errors
+//   found while settling are reported (handle_close, handle_error) last.
+//
+// A hook may therefore push, close itself or another channel, poll its own
+// map (nested iterations run; nested reads of the same channel append to the
+// input being framed, as in CPython), and delete another channel the map
+// owns: the map frees owned channels only when no iteration is running.
+#ifndef ASYNCORE_SRC_CORE_HPP
+#define ASYNCORE_SRC_CORE_HPP
+
+#include <asyncore/dispatcher.hpp>
+#include <asyncore/socket_map.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <system_error>
+
+namespace asyncore {
+namespace detail {
+
+struct map_state;
+
+struct core {
+  static map_state& state(socket_map& m) noexcept { return *m.state_; }
+  static const map_state& state(const socket_map& m) noexcept { return *m.state_; }
+
+  /// Counts close() calls on a channel (see open_watch).
+  static std::uint32_t closes(const dispatcher& d) noexcept { return d.closes_; }
+  /// The map the channel is registered in (null when not registered); its
+  /// construction map is dispatcher::map().
+  static socket_map* registered_in(const dispatcher& d) noexcept { return d.registered_in_; }
+  /// The map a channel reads through: the one it is registered in, else its own.
+  static socket_map& home(const dispatcher& d) noexcept { return d.registered_in_ ? *d.registered_in_ : *d.map_; }
+  static std::int64_t accept_paused_until(const dispatcher& d) noexcept { return d.accept_pause_until_; }
+  /// Python's mapping of an error to a hook: disconnects to handle_close,
+  /// anything else to handle_error.
+  static void deliver_error(dispatcher& d, const std::error_code& ec, const char* what) { d.deliver_error(ec, what); }
+
+  /// The output queues' send loop: sends [p, p+n) until all went, the socket
+  /// would block (not an error), `budget` is spent or an error occurs (in
+  /// `ec`), each send() at most `chunk` bytes; returns the bytes sent and
+  /// lowers `budget` by them. Calls no hook: the caller settles its queue
+  /// first and reports `ec` after (the lifetime rule).
+  static std::size_t transmit(dispatcher& d, const char* p, std::size_t n, std::size_t chunk, std::size_t& budget,
+                              std::error_code& ec);
+};
+
+/// Watches a channel across a call into user code: closed() is true once the
+/// channel closed (or closed and reopened) after the watch began.
+class open_watch {
+ public:
+  explicit open_watch(const dispatcher& d) noexcept : d_(d), closes_(core::closes(d)) {}
+  bool closed() const noexcept { return core::closes(d_) != closes_; }
+  /// Starts watching again from now.
+  void rearm() noexcept { closes_ = core::closes(d_); }
+
+ private:
+  const dispatcher& d_;
+  std::uint32_t closes_;
+};
+
+}  // namespace detail
+}  // namespace asyncore
+
+#endif  // ASYNCORE_SRC_CORE_HPP

@@ -1,0 +1,126 @@
+// asyncore for C++ (internal): what a socket_map keeps for its loop and
+// backends, behind the public header.
+//
+// Slots are append-only while an iteration runs (depth > 0): a channel that
+// leaves nulls its slot, a channel that joins gets a new slot at the end.
+// Events are looked up by slot, so they can never reach a channel that
+// closed, nor a new channel that reused the descriptor. Holes are compacted
+// and owned channels freed only at depth 0 (collect()).
+#ifndef ASYNCORE_SRC_MAP_STATE_HPP
+#define ASYNCORE_SRC_MAP_STATE_HPP
+
+#include <asyncore/config.hpp>
+#include <asyncore/dispatcher.hpp>
+#include <asyncore/socket_map.hpp>
+
+#include "core.hpp"
+#include "poller.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace asyncore {
+namespace detail {
+
+struct map_state {
+  map_state() = default;
+  map_state(const map_state&) = delete;
+  map_state& operator=(const map_state&) = delete;
+
+  // -- registration ---------------------------------------------------------
+  void add(dispatcher& d);
+  void remove(dispatcher& d) noexcept;
+  /// make_owned: the map frees `d` after it closes.
+  void adopt(dispatcher& d);
+  /// An owned channel deleted by hand: the map must not free it again.
+  void unbury(dispatcher& d) noexcept;
+  dispatcher* find(native_handle_type h) const noexcept;
+
+  // -- iterations -------------------------------------------------------------
+  /// Dispatch depth: > 0 while a loop iteration (or close_all) on this map
+  /// runs; owned channels are freed and slots compacted only at depth 0.
+  void enter() noexcept { ++depth; }
+  void leave() noexcept {
+    if (depth > 0 && --depth == 0) collect();
+  }
+  /// Frees closed owned channels and compacts slots (depth 0 only); inline
+  /// because the loop calls it every iteration and it usually has nothing to do.
+  void collect() noexcept {
+    if (depth == 0 && (holes != 0 || !graveyard.empty())) collect_now();
+  }
+  /// Unregisters every channel, closing the owned ones, and frees those.
+  void close_owned_all() noexcept;
+
+  /// The backend's poller, created on first use. A persistent backend that
+  /// cannot be created (epoll_create out of descriptors) degrades to poll for
+  /// this map, with one log line, rather than failing the loop.
+  poller* poller_for(backend b, std::error_code& ec) {
+    const std::size_t i = static_cast<std::size_t>(b);
+    if (i < backend_count && pollers[i]) {
+      ec.clear();
+      return pollers[i].get();
+    }
+    return make_poller(b, ec);
+  }
+
+  // -- predicate sampling (see dispatcher::set_stable_predicates) -------------
+  // The loop samples the slots listed in `always` (channels without stable
+  // predicates; entries may be stale) and those taken from `dirty` (stable
+  // channels that were dispatched, are new, or called interest_changed());
+  // the others keep their last sampled `want`.
+  void mark_dirty(std::uint32_t i) noexcept {
+    if (i < slots.size() && (slots[i].state & (slot_stable | slot_dirty)) == slot_stable) {
+      slots[i].state |= slot_dirty;
+      dirty.push_back(i);  // capacity is kept between iterations: no allocation in steady state
+    }
+  }
+  void set_stable(dispatcher& d, bool on) noexcept;
+  /// Sets a slot's sampled interest, keeping the count of slots that want something.
+  void set_want(slot& s, std::uint8_t want) noexcept {
+    wanting += (want != 0) - (s.want != 0);
+    s.want = want;
+  }
+
+  // -- the lent read buffer -------------------------------------------------
+  /// A read buffer shared by the channels of this map (they run on one
+  /// thread), lent to one read at a time: async_chat reads into it, so an
+  /// idle channel holds no input buffer and a read allocates nothing.
+  /// nullptr when it is already lent (a read nested inside another's hooks).
+  char* borrow_buffer(std::size_t n);
+  void return_buffer() noexcept { buffer_lent = false; }
+
+  socket_map* owner = nullptr;  // the public face of this state
+  std::vector<slot> slots;
+  std::unordered_map<native_handle_type, std::uint32_t> index;
+  std::vector<dispatcher*> graveyard;  // owned channels that closed, freed at depth 0
+  std::vector<ready_event> ready;      // the outermost iteration's events
+  std::vector<std::uint32_t> always;
+  std::vector<std::uint32_t> dirty;
+  std::vector<std::uint32_t> sampled;  // scratch: the slots sampled in this iteration
+  std::size_t wanting = 0;
+  std::size_t live = 0;
+  std::size_t holes = 0;
+  unsigned depth = 0;
+  std::uint64_t iteration = 0;  // counts iterations (pollers notice the ones they missed)
+  std::atomic<bool> exit_requested{false};
+
+ private:
+  void compact() noexcept;
+  void collect_now() noexcept;
+  poller* make_poller(backend b, std::error_code& ec);
+  void list_slot(std::uint32_t i) noexcept;
+
+  std::unique_ptr<poller> pollers[backend_count];
+  std::unique_ptr<char[]> buffer;
+  std::size_t buffer_size = 0;
+  bool buffer_lent = false;
+};
+
+}  // namespace detail
+}  // namespace asyncore
+
+#endif  // ASYNCORE_SRC_MAP_STATE_HPP

@@ -49,7 +49,7 @@ struct core {
   static std::int64_t accept_paused_until(const dispatcher& d) noexcept { return d.accept_pause_until_; }
   /// Python's mapping of an error to a hook: disconnects to handle_close,
   /// anything else to handle_error.
-  static void deliver_error(dispatcher& d, const std::error_code& ec, const char* what) { d.deliver_error(ec, what); }
+  static void deliver_error(dispatcher& d, const std::error_code& ec, const char* what);
 
   /// The output queues' send loop: sends [p, p+n) until all went, the socket
   /// would block (not an error), `budget` is spent or an error occurs (in

@@ -148,7 +148,7 @@ void dispatcher::handle_expt_event() {
       connecting = false;
       handle_error(error_cause{err, nullptr, "connect failed: " + err.message()});
     } else {
-      deliver_error(err, "socket error");
+      detail::core::deliver_error(*this, err, "socket error");
     }
     return;
   }
@@ -177,11 +177,11 @@ std::error_code dispatcher::handle_connect_event() {
   return {};
 }
 
-void dispatcher::deliver_error(const std::error_code& ec, const char* what) {
+void detail::core::deliver_error(dispatcher& d, const std::error_code& ec, const char* what) {
   if (is_disconnect(ec)) {
-    handle_close();
+    d.handle_close();
   } else {
-    handle_error(error_cause{ec, nullptr, std::string(what) + ": " + ec.message()});
+    d.handle_error(error_cause{ec, nullptr, std::string(what) + ": " + ec.message()});
   }
 }
 

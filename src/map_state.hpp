@@ -60,9 +60,9 @@ struct map_state {
   /// this map, with one log line, rather than failing the loop.
   poller* poller_for(backend b, std::error_code& ec) {
     const std::size_t i = static_cast<std::size_t>(b);
-    if (i < backend_count && pollers[i]) {
+    if (i < backend_count && pollers[serve_as[i]]) {
       ec.clear();
-      return pollers[i].get();
+      return pollers[serve_as[i]].get();
     }
     return make_poller(b, ec);
   }
@@ -115,6 +115,9 @@ struct map_state {
   void list_slot(std::uint32_t i) noexcept;
 
   std::unique_ptr<poller> pollers[backend_count];
+  // The backend that serves each requested one: itself, or poll for an
+  // epoll that could not be made (for the rest of this map's life).
+  std::uint8_t serve_as[backend_count] = {0, 1, 2};
   std::unique_ptr<char[]> buffer;
   std::size_t buffer_size = 0;
   bool buffer_lent = false;

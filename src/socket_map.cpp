@@ -61,6 +61,7 @@ poller* map_state::make_poller(backend b, std::error_code& ec) {
     std::error_code pec;
     poller* p = poller_for(backend::poll, pec);
     if (p) {
+      serve_as[i] = static_cast<std::uint8_t>(backend::poll);
       ec.clear();
       return p;
     }
@@ -155,7 +156,8 @@ void map_state::adopt(dispatcher& d) {
 }
 
 void map_state::unbury(dispatcher& d) noexcept {
-  graveyard.erase(std::remove(graveyard.begin(), graveyard.end(), &d), graveyard.end());
+  // Nulled, not erased: collect_now may be walking the list right now.
+  std::replace(graveyard.begin(), graveyard.end(), &d, static_cast<dispatcher*>(nullptr));
   d.buried_in_ = nullptr;
 }
 
@@ -190,20 +192,22 @@ void map_state::collect_now() noexcept {
   // Compacting is O(slots): do it once holes are a quarter of the slots
   // (amortised O(1) per close), not after every close.
   if (holes * 4 > slots.size() || holes == live + holes) compact();
-  // One channel at a time, taken off the list before it is freed: its
-  // destructor may close or delete other owned channels, which then join or
-  // leave this same list (never a copy of it), so nothing is freed twice.
-  // A destructor that adds channels at depth 0 is served by the same loop.
+  // In the order they closed, one at a time, each taken off the list before
+  // it is freed: its destructor may close or delete other owned channels,
+  // which then join this same list or leave it (unbury nulls their entry),
+  // never a copy of it, so nothing is freed twice.
   ++depth;  // a destructor's close()/del_channel() must not re-enter collect
-  while (!graveyard.empty()) {
-    dispatcher* d = graveyard.back();
-    graveyard.pop_back();
+  for (std::size_t i = 0; i < graveyard.size(); ++i) {
+    dispatcher* d = graveyard[i];
+    if (!d) continue;
+    graveyard[i] = nullptr;
     d->buried_in_ = nullptr;
     // An owned channel may have come back to life (a client that
     // reconnects from handle_close); it stays until it closes again.
     if (d->registered()) continue;
     delete d;
   }
+  graveyard.clear();
   --depth;
 }
 
@@ -230,3 +234,4 @@ void map_state::close_owned_all() noexcept {
 
 }  // namespace detail
 }  // namespace asyncore
+static_assert(asyncore::backend_count == 3, "map_state::serve_as lists every backend");

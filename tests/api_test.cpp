@@ -199,7 +199,7 @@ TEST_P(TestAPI, test_handle_expt) {
     TestHandler(asyncore::socket sock, asyncore::socket_map* m, std::error_code& ec)
         : base_test_handler(std::move(sock), m, ec) {
       const char b = static_cast<char>(244);
-      socket().send(&b, 1, ec, asyncore::send_flags::oob);
+      (void)socket().send(&b, 1, ec, asyncore::send_flags::oob);
       EXPECT_FALSE(ec) << ec.message();
     }
     bool writable() override { return false; }

@@ -64,7 +64,7 @@ struct record_server : base_server {
 TEST_P(Semantics, test_loop_count) {
   asyncore::socket a, b;
   std::error_code ec;
-  asyncore::socket_pair(a, b, ec);
+  (void)asyncore::socket_pair(a, b, ec);
   ASSERT_FALSE(ec);
   always_ready r(&map_, std::move(a));
   asyncore::loop(0.01, be(), &map_, 7);
@@ -84,7 +84,7 @@ TEST_P(Semantics, test_loop_stops_when_map_empties) {
   };
   asyncore::socket a, b;
   std::error_code ec;
-  asyncore::socket_pair(a, b, ec);
+  (void)asyncore::socket_pair(a, b, ec);
   closer c(&map_, std::move(a));
   asyncore::loop(30.0, be(), &map_);  // no count: until the map is empty
   EXPECT_EQ(c.writes, 3);
@@ -113,7 +113,7 @@ TEST_P(Semantics, test_no_interest_sleeps_timeout) {
 TEST_P(Semantics, test_submillisecond_timeout_waits) {
   asyncore::socket a, b;
   std::error_code ec;
-  asyncore::socket_pair(a, b, ec);
+  (void)asyncore::socket_pair(a, b, ec);
   struct reader : asyncore::dispatcher {
     using dispatcher::dispatcher;
     int reads = 0;
@@ -357,8 +357,8 @@ TEST_P(Semantics, test_no_handler_after_close) {
   };
   asyncore::socket a1, b1, a2, b2;
   std::error_code ec;
-  asyncore::socket_pair(a1, b1, ec);
-  asyncore::socket_pair(a2, b2, ec);
+  (void)asyncore::socket_pair(a1, b1, ec);
+  (void)asyncore::socket_pair(a2, b2, ec);
   chan x(&map_), y(&map_);
   x.set_socket(std::move(a1));
   y.set_socket(std::move(a2));
@@ -383,10 +383,10 @@ TEST_P(Semantics, test_channel_closing_itself_gets_no_more_events) {
   };
   asyncore::socket a, b;
   std::error_code ec;
-  asyncore::socket_pair(a, b, ec);
+  (void)asyncore::socket_pair(a, b, ec);
   chan c(&map_);
   c.set_socket(std::move(a));
-  b.send("x", 1, ec);
+  (void)b.send("x", 1, ec);
   b.close();  // readable, writable and hung up at once
   asyncore::poll_once(1.0, be(), &map_, ec);
   EXPECT_EQ(c.events, (std::vector<std::string>{"read"}));
@@ -410,8 +410,8 @@ TEST_P(Semantics, test_reused_descriptor_gets_no_stale_events) {
   };
   asyncore::socket a1, b1, a2, b2;
   std::error_code ec;
-  asyncore::socket_pair(a1, b1, ec);
-  asyncore::socket_pair(a2, b2, ec);
+  (void)asyncore::socket_pair(a1, b1, ec);
+  (void)asyncore::socket_pair(a2, b2, ec);
   chan x(&map_), y(&map_);
   x.set_socket(std::move(a1));
   y.set_socket(std::move(a2));
@@ -423,7 +423,7 @@ TEST_P(Semantics, test_reused_descriptor_gets_no_stale_events) {
     other.close();
     z = std::make_unique<chan>(&map_);
     asyncore::socket p, q;
-    asyncore::socket_pair(p, q, ec);  // ready to write at once
+    (void)asyncore::socket_pair(p, q, ec);  // ready to write at once
     z->set_socket(std::move(p));
   };
   x.on_write = [&] { swap(y); };
@@ -491,7 +491,7 @@ TEST_P(Semantics, test_accepted_socket_nonblocking_not_inherited) {
   EXPECT_FALSE(server.conns[0].inheritable(ec));
   EXPECT_FALSE(ec) << ec.message();
   asyncore::socket a, b;
-  asyncore::socket_pair(a, b, ec);
+  (void)asyncore::socket_pair(a, b, ec);
   EXPECT_FALSE(a.blocking(ec));
   EXPECT_FALSE(a.inheritable(ec));
 }
@@ -554,8 +554,8 @@ TEST_P(Semantics, test_destroy_other_channel_in_handler) {
   };
   asyncore::socket a1, b1, a2, b2;
   std::error_code ec;
-  asyncore::socket_pair(a1, b1, ec);
-  asyncore::socket_pair(a2, b2, ec);
+  (void)asyncore::socket_pair(a1, b1, ec);
+  (void)asyncore::socket_pair(a2, b2, ec);
   auto x = std::make_unique<chan>(&map_);
   auto y = std::make_unique<chan>(&map_);
   x->set_socket(std::move(a1));

@@ -260,8 +260,6 @@ class dispatcher {
   // Runs handle_connect_event; a failure goes to handle_error. True when the
   // channel is connected and still open, so the event may go on.
   bool complete_connect();
-  // Python's mapping: disconnects to handle_close, anything else to handle_error.
-  void deliver_error(const std::error_code& ec, const char* what);
 
   asyncore::socket socket_;
   socket_map* map_;

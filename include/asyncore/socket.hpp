@@ -70,7 +70,7 @@ class socket {
   bool is_open() const noexcept { return handle_ != invalid_handle; }
   explicit operator bool() const noexcept { return is_open(); }
   /// Gives up ownership and returns the handle.
-  native_handle_type release() noexcept {
+  [[nodiscard]] native_handle_type release() noexcept {
     native_handle_type h = handle_;
     handle_ = invalid_handle;
     return h;
@@ -87,14 +87,14 @@ class socket {
   void connect(const address& a, std::error_code& ec) noexcept;
   /// Accepts one connection; the new socket is non-blocking and not
   /// inheritable. Would-block gives std::errc::operation_would_block.
-  socket accept(address* peer, std::error_code& ec) noexcept;
+  [[nodiscard]] socket accept(address* peer, std::error_code& ec) noexcept;
 
-  std::size_t send(const void* data, std::size_t n, std::error_code& ec,
+  [[nodiscard]] std::size_t send(const void* data, std::size_t n, std::error_code& ec,
                    send_flags flags = send_flags::none) noexcept;
   /// Returns 0 with no error at end of stream.
-  std::size_t recv(void* buf, std::size_t n, std::error_code& ec) noexcept;
+  [[nodiscard]] std::size_t recv(void* buf, std::size_t n, std::error_code& ec) noexcept;
   std::size_t sendto(const void* data, std::size_t n, const address& to, std::error_code& ec) noexcept;
-  std::size_t recvfrom(void* buf, std::size_t n, address& from, std::error_code& ec) noexcept;
+  [[nodiscard]] std::size_t recvfrom(void* buf, std::size_t n, address& from, std::error_code& ec) noexcept;
 
   void shutdown(shutdown_type how, std::error_code& ec) noexcept;
 
@@ -133,7 +133,7 @@ class socket {
 
 /// A connected pair of sockets (socketpair on POSIX; a loopback TCP pair
 /// elsewhere), both non-blocking. Useful for tests and wake-ups.
-bool socket_pair(socket& a, socket& b, std::error_code& ec);
+[[nodiscard]] bool socket_pair(socket& a, socket& b, std::error_code& ec);
 
 }  // namespace asyncore
 

@@ -79,8 +79,8 @@ class socket_map {
 
  private:
   friend struct detail::core;
-  // Everything the loop and the backends keep per map (slots, sampling
-  // lists, pollers, the lent read buffer, freed channels) lives in src/:
+  // Everything the loop and the backends keep per map (registrations,
+  // backends, the lent read buffer, channels to free) lives in src/:
   // a change to the loop is not a change to this class's layout.
   std::unique_ptr<detail::map_state> state_;
 };

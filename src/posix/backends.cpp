@@ -7,7 +7,7 @@ namespace detail {
 namespace posix {
 std::unique_ptr<poller> make_select_poller();
 std::unique_ptr<poller> make_poll_poller();
-std::unique_ptr<poller> make_epoll_poller();  // epoll_poller.cpp (Linux) or no_epoll.cpp
+std::unique_ptr<poller> make_epoll_poller(std::error_code& ec);  // epoll_poller.cpp (Linux) or no_epoll.cpp
 bool have_epoll() noexcept;
 }  // namespace posix
 
@@ -21,7 +21,7 @@ std::unique_ptr<poller> make_poller(backend b, std::error_code& ec) {
     case backend::poll:
       return posix::make_poll_poller();
     case backend::epoll:
-      if (posix::have_epoll()) return posix::make_epoll_poller();
+      if (posix::have_epoll()) return posix::make_epoll_poller(ec);
       break;
   }
   ec = make_error_code(errc::backend_unavailable);

@@ -42,6 +42,7 @@ std::uint32_t to_epoll(std::uint8_t want) {
 class epoll_poller final : public poller {
  public:
   epoll_poller() : epfd_(::epoll_create1(EPOLL_CLOEXEC)) {}
+  bool valid() const noexcept { return epfd_ >= 0; }
   ~epoll_poller() override {
     if (epfd_ >= 0) ::close(epfd_);
   }
@@ -164,7 +165,16 @@ class epoll_poller final : public poller {
   long registered_ = 0;  // descriptors in the epoll set
 };
 
-std::unique_ptr<poller> make_epoll_poller() { return std::make_unique<epoll_poller>(); }
+std::unique_ptr<poller> make_epoll_poller(std::error_code& ec) {
+  // The descriptor is made now, so a map that cannot have one (descriptors
+  // exhausted) learns it here and is served by another backend.
+  auto p = std::make_unique<epoll_poller>();
+  if (!p->valid()) {
+    ec = last_error();
+    return nullptr;
+  }
+  return p;
+}
 bool have_epoll() noexcept { return true; }
 
 }  // namespace posix

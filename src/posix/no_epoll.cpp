@@ -6,7 +6,7 @@
 namespace asyncore {
 namespace detail {
 namespace posix {
-std::unique_ptr<poller> make_epoll_poller() { return nullptr; }
+std::unique_ptr<poller> make_epoll_poller(std::error_code&) { return nullptr; }
 bool have_epoll() noexcept { return false; }
 }  // namespace posix
 }  // namespace detail

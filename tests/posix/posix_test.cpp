@@ -58,7 +58,7 @@ TEST_P(Posix, test_no_sigpipe) {
   // A socket whose peer is gone.
   asyncore::socket a, b;
   std::error_code ec;
-  asyncore::socket_pair(a, b, ec);
+  (void)asyncore::socket_pair(a, b, ec);
   b.close();
   struct chan : asyncore::dispatcher {
     using dispatcher::dispatcher;
@@ -78,7 +78,7 @@ TEST_P(Posix, test_no_sigpipe) {
   ASSERT_EQ(::pipe(p), 0);
   ::close(p[0]);
   asyncore::socket w(p[1]);
-  w.send("x", 1, ec);
+  (void)w.send("x", 1, ec);
   EXPECT_EQ(ec, std::errc::broken_pipe);
 
   struct sigaction now {};
@@ -168,8 +168,8 @@ TEST_P(Posix, test_select_rejects_fd_above_fd_setsize) {
 
   asyncore::socket a, b, c, d;
   std::error_code ec;
-  asyncore::socket_pair(a, b, ec);
-  asyncore::socket_pair(c, d, ec);
+  (void)asyncore::socket_pair(a, b, ec);
+  (void)asyncore::socket_pair(c, d, ec);
   int moved = ::fcntl(static_cast<int>(a.release()), F_DUPFD_CLOEXEC, high);
   ASSERT_GE(moved, FD_SETSIZE);
 
@@ -183,8 +183,8 @@ TEST_P(Posix, test_select_rejects_fd_above_fd_setsize) {
   } big(&map_), small(&map_);
   big.set_socket(asyncore::socket(moved));
   small.set_socket(std::move(c));
-  d.send("x", 1, ec);
-  b.send("y", 1, ec);
+  (void)d.send("x", 1, ec);
+  (void)b.send("y", 1, ec);
 
   asyncore::poll_once(1.0, be(), &map_, ec);
   ASSERT_FALSE(ec) << ec.message();
@@ -229,10 +229,10 @@ TEST_P(Posix, test_eintr_retries_with_time_left) {
   posix::sys().select = interrupting_select;
   asyncore::socket a, b;
   std::error_code ec;
-  asyncore::socket_pair(a, b, ec);
+  (void)asyncore::socket_pair(a, b, ec);
   reader r(&map_);
   r.set_socket(std::move(a));
-  b.send("x", 1, ec);
+  (void)b.send("x", 1, ec);
   g_interrupts = 2;
   g_poll_timeouts.clear();
   asyncore::poll_once(0.5, be(), &map_, ec);
@@ -254,7 +254,7 @@ TEST_P(Posix, test_signal_does_not_shorten_timeout) {
   ASSERT_EQ(::sigaction(SIGALRM, &sa, &old), 0);
   asyncore::socket a, b;
   std::error_code ec;
-  asyncore::socket_pair(a, b, ec);
+  (void)asyncore::socket_pair(a, b, ec);
   reader r(&map_);
   r.set_socket(std::move(a));
   itimerval it{};
@@ -277,7 +277,7 @@ TEST_P(Posix, test_submillisecond_timeout_rounds_up) {
   posix::sys().select = interrupting_select;
   asyncore::socket a, b;
   std::error_code ec;
-  asyncore::socket_pair(a, b, ec);
+  (void)asyncore::socket_pair(a, b, ec);
   reader r(&map_);
   r.set_socket(std::move(a));
   g_interrupts = 0;
@@ -308,9 +308,9 @@ TEST_P(Posix, test_poll_array_follows_closes_and_reuse) {
   posix::sys().poll = recording_poll;
   std::error_code ec;
   asyncore::socket a1, b1, a2, b2;
-  asyncore::socket_pair(a1, b1, ec);
+  (void)asyncore::socket_pair(a1, b1, ec);
   ASSERT_FALSE(ec);
-  asyncore::socket_pair(a2, b2, ec);
+  (void)asyncore::socket_pair(a2, b2, ec);
   ASSERT_FALSE(ec);
   reader r1(&map_), r2(&map_);
   r1.set_stable_predicates();
@@ -323,7 +323,7 @@ TEST_P(Posix, test_poll_array_follows_closes_and_reuse) {
   std::vector<asyncore::socket> peers;
   for (int k = 0; k < 8; ++k) {
     asyncore::socket x, y;
-    asyncore::socket_pair(x, y, ec);
+    (void)asyncore::socket_pair(x, y, ec);
     ASSERT_FALSE(ec);
     others.push_back(std::make_unique<reader>(&map_));
     others.back()->set_stable_predicates();
@@ -351,13 +351,13 @@ TEST_P(Posix, test_poll_array_follows_closes_and_reuse) {
   // A new channel gets the same descriptor number: watched once, and its
   // data reaches it, not the closed channel's slot.
   asyncore::socket a3, b3;
-  asyncore::socket_pair(a3, b3, ec);
+  (void)asyncore::socket_pair(a3, b3, ec);
   ASSERT_FALSE(ec);
   const int fd3 = static_cast<int>(a3.fileno());
   reader r3(&map_);
   r3.set_stable_predicates();
   r3.set_socket(std::move(a3));
-  b3.send("x", 1, ec);
+  (void)b3.send("x", 1, ec);
   EXPECT_EQ(iterate_watching(fd3), 1);
   EXPECT_EQ(r3.reads, 1);
   EXPECT_EQ(r2.reads, 0);

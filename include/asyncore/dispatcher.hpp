@@ -64,12 +64,12 @@
 namespace asyncore {
 
 /// What dispatcher::accept() returns: the new connection and its peer.
-struct accepted_socket {
+struct ASYNCORE_API accepted_socket {
   asyncore::socket sock;
   address addr;
 };
 
-class dispatcher {
+class ASYNCORE_API dispatcher {
  public:
   /// A dispatcher with no socket, not registered (Python: dispatcher()).
   /// `map` null means default_map().

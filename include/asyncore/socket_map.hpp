@@ -81,7 +81,7 @@ struct ready_event {
 constexpr std::uint32_t ev_unwatchable = 0x100;
 }  // namespace detail
 
-class socket_map {
+class ASYNCORE_API socket_map {
  public:
   socket_map();
   ~socket_map();
@@ -187,7 +187,7 @@ class socket_map {
 
 /// The default map, used wherever a `socket_map*` argument is null (Python's
 /// module-level socket_map). It lives for the whole program.
-socket_map& default_map() noexcept;
+ASYNCORE_API socket_map& default_map() noexcept;
 
 }  // namespace asyncore
 

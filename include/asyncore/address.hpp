@@ -32,7 +32,7 @@ enum class family : std::uint8_t { unspec = 0, inet, inet6, local };
 /// Socket types (Python: socket.SOCK_STREAM, SOCK_DGRAM).
 enum class socket_type : std::uint8_t { stream = 1, dgram };
 
-class address {
+class ASYNCORE_API address {
  public:
   /// An empty address (family::unspec). `!a` is true for it.
   address() noexcept = default;
@@ -88,7 +88,7 @@ class address {
   /// for AF_UNIX, "None" when empty.
   std::string to_string() const;
 
-  friend bool operator==(const address& a, const address& b) noexcept;
+  friend ASYNCORE_API bool operator==(const address& a, const address& b) noexcept;
   friend bool operator!=(const address& a, const address& b) noexcept { return !(a == b); }
 
  private:

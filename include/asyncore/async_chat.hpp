@@ -87,7 +87,7 @@ namespace asyncore {
 namespace detail {
 class chat_queue;
 // Frees the output queue out of line (the type is complete only in src/).
-struct chat_queue_deleter {
+struct ASYNCORE_API chat_queue_deleter {
   void operator()(chat_queue* q) const noexcept;
 };
 }  // namespace detail
@@ -99,13 +99,13 @@ struct chat_queue_deleter {
 ///
 ///     find_prefix_at_end("qwerty\r", "\r\n") == 1
 ///     find_prefix_at_end("qwertydkjf", "\r\n") == 0
-std::size_t find_prefix_at_end(std::string_view haystack, std::string_view needle) noexcept;
+ASYNCORE_API std::size_t find_prefix_at_end(std::string_view haystack, std::string_view needle) noexcept;
 
 /// What frames async_chat's input: a delimiter (bytes of any length), a byte
 /// count, or none. A value type; default-constructed it is none.
 ///
 ///     terminator::of_bytes("\r\n"), terminator::of_count(512), terminator::none()
-class terminator {
+class ASYNCORE_API terminator {
  public:
   enum class kind : std::uint8_t { none, delimiter, count };
 
@@ -158,7 +158,7 @@ class terminator {
   std::string bytes_;
 };
 
-class async_chat : public dispatcher {
+class ASYNCORE_API async_chat : public dispatcher {
  public:
   /// The dispatcher's constructors: async_chat(map), async_chat(sock, map, ec)
   /// and, with exceptions, async_chat(sock, map).

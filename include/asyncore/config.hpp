@@ -16,6 +16,8 @@
 #include <asyncore/build_config.hpp>
 #endif
 #endif
+#include <asyncore/export.hpp>
+#include <asyncore/version.hpp>
 
 /// ASYNCORE_NO_EXCEPTIONS: define to 1 to drop every throwing overload. It is
 /// set automatically when the compiler has exceptions off (-fno-exceptions),
@@ -28,6 +30,22 @@
 #endif
 #endif
 #define ASYNCORE_HAS_EXCEPTIONS (!ASYNCORE_NO_EXCEPTIONS)
+
+/// A library built with ASYNCORE_NO_EXCEPTIONS=ON (build_config.hpp:
+/// ASYNCORE_BUILT_WITHOUT_EXCEPTIONS 1) is compiled with -fno-exceptions
+/// -fno-rtti: it has no type_info for its classes (a class derived from
+/// dispatcher in code built with RTTI fails to link) and an exception thrown
+/// from a handler cannot pass through its frames. Code using it must be built
+/// the same way; the CMake target and the .pc file add both flags. (The other
+/// way round is fine: code built without exceptions may use a library built
+/// with them, and gets the error_code overloads only.)
+#if defined(ASYNCORE_BUILT_WITHOUT_EXCEPTIONS) && ASYNCORE_BUILT_WITHOUT_EXCEPTIONS
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#error "asyncore: this copy of the library was built with ASYNCORE_NO_EXCEPTIONS=ON, but this file is compiled with exceptions on: compile it with -fno-exceptions -fno-rtti (MSVC: /EHs-c- /GR-; `pkg-config --cflags asyncore` and the CMake target asyncore::asyncore give them), or use a build of asyncore configured with ASYNCORE_NO_EXCEPTIONS=OFF"
+#elif defined(__GXX_RTTI) || defined(_CPPRTTI)
+#error "asyncore: this copy of the library was built with ASYNCORE_NO_EXCEPTIONS=ON (no RTTI), but this file is compiled with RTTI on: add -fno-rtti (MSVC: /GR-), or use a build of asyncore configured with ASYNCORE_NO_EXCEPTIONS=OFF"
+#endif
+#endif
 
 /// ASYNCORE_HAS_FILE_DISPATCHER: file_wrapper and file_dispatcher exist only
 /// where files can be polled (POSIX), as in Python.

@@ -69,16 +69,16 @@ struct core;
 struct map_state;
 /// make_owned's out-of-line half: hands `d` to the map it is registered in
 /// (else its own map), which frees it after it closes.
-void adopt_owned(dispatcher& d);
+ASYNCORE_API void adopt_owned(dispatcher& d);
 }  // namespace detail
 
 /// What dispatcher::accept() returns: the new connection and its peer.
-struct accepted_socket {
+struct ASYNCORE_API accepted_socket {
   asyncore::socket sock;
   address addr;
 };
 
-class dispatcher {
+class ASYNCORE_API dispatcher {
  public:
   /// A dispatcher with no socket, not registered (Python: dispatcher()).
   /// `map` null means default_map().

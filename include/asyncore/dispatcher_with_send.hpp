@@ -22,7 +22,7 @@
 
 namespace asyncore {
 
-class dispatcher_with_send : public dispatcher {
+class ASYNCORE_API dispatcher_with_send : public dispatcher {
  public:
   using dispatcher::dispatcher;
   /// The dispatcher's own send overloads (`send(p, n, ec)`, `send(view, ec)`:

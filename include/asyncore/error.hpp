@@ -43,7 +43,7 @@ enum class errc {
 };
 
 /// The category of asyncore::errc.
-const std::error_category& error_category() noexcept;
+ASYNCORE_API const std::error_category& error_category() noexcept;
 
 inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};
@@ -52,12 +52,12 @@ inline std::error_code make_error_code(errc e) noexcept {
 /// True for the "disconnected" errors that Python's asyncore turns into
 /// handle_close (its _DISCONNECTED set): connection reset, connection aborted,
 /// not connected, shut down, broken pipe, bad descriptor.
-bool is_disconnect(const std::error_code& ec) noexcept;
+ASYNCORE_API bool is_disconnect(const std::error_code& ec) noexcept;
 
 /// Python's ExitNow: throw it from any handler to leave loop() at once; it is
 /// never passed to handle_error. Without exceptions, use request_exit().
 #if ASYNCORE_HAS_EXCEPTIONS
-class exit_now : public std::exception {
+class ASYNCORE_API exit_now : public std::exception {
  public:
   const char* what() const noexcept override { return "asyncore::exit_now"; }
 };
@@ -69,7 +69,7 @@ class exit_now : public std::exception {
 ///  - `exception`: the exception a handler threw, when that is the cause
 ///    (null otherwise; always null without exceptions).
 ///  - `what`: a one-line description, suitable for a log.
-struct error_cause {
+struct ASYNCORE_API error_cause {
   std::error_code code;
   std::exception_ptr exception;
   std::string what;
@@ -79,7 +79,7 @@ namespace detail {
 /// Throws std::system_error(ec, what). Without exceptions it does not exist;
 /// nothing in the library calls it then.
 #if ASYNCORE_HAS_EXCEPTIONS
-[[noreturn]] void throw_error(const std::error_code& ec, const char* what);
+[[noreturn]] ASYNCORE_API void throw_error(const std::error_code& ec, const char* what);
 inline void throw_if(const std::error_code& ec, const char* what) {
   if (ec) throw_error(ec, what);
 }

@@ -36,7 +36,7 @@ namespace asyncore {
 
 /// Python's file_wrapper: a duplicated descriptor with socket-like calls.
 /// It is what a file_dispatcher holds instead of a socket.
-class file_wrapper {
+class ASYNCORE_API file_wrapper {
  public:
   /// Duplicates `fd`; the caller keeps (and may close) its own.
   explicit file_wrapper(int fd, std::error_code& ec);
@@ -72,7 +72,7 @@ class file_wrapper {
 
 /// Python's file_dispatcher: a connected dispatcher over a duplicated file
 /// descriptor. recv/send read and write the descriptor.
-class file_dispatcher : public dispatcher {
+class ASYNCORE_API file_dispatcher : public dispatcher {
  public:
   file_dispatcher(int fd, socket_map* map, std::error_code& ec);
 #if ASYNCORE_HAS_EXCEPTIONS

@@ -16,6 +16,8 @@
 #ifndef ASYNCORE_LOG_HPP
 #define ASYNCORE_LOG_HPP
 
+#include <asyncore/export.hpp>
+
 #include <string_view>
 
 namespace asyncore {
@@ -27,10 +29,10 @@ enum class log_stream { log, info };
 using log_sink = void (*)(void* context, log_stream stream, std::string_view line);
 
 /// Replaces the sink; nullptr restores the default (stderr / stdout).
-void set_log_sink(log_sink sink, void* context) noexcept;
+ASYNCORE_API void set_log_sink(log_sink sink, void* context) noexcept;
 
 /// Writes one line through the current sink.
-void write_log(log_stream stream, std::string_view line);
+ASYNCORE_API void write_log(log_stream stream, std::string_view line);
 
 }  // namespace asyncore
 

@@ -42,24 +42,24 @@ constexpr double forever = -1.0;
 /// `use_poll` chooses backend::poll, otherwise backend::select.
 /// If the backend itself fails (not a channel), the error is thrown as
 /// std::system_error; without exceptions it is logged and loop returns.
-void loop(double timeout = 30.0, bool use_poll = false, socket_map* map = nullptr,
+ASYNCORE_API void loop(double timeout = 30.0, bool use_poll = false, socket_map* map = nullptr,
           std::optional<long> count = std::nullopt);
 /// The same with an explicit backend.
-void loop(double timeout, backend b, socket_map* map = nullptr, std::optional<long> count = std::nullopt);
+ASYNCORE_API void loop(double timeout, backend b, socket_map* map = nullptr, std::optional<long> count = std::nullopt);
 /// The same; a backend failure is reported through `ec` (never throws for it).
-void loop(double timeout, backend b, socket_map* map, std::optional<long> count, std::error_code& ec);
+ASYNCORE_API void loop(double timeout, backend b, socket_map* map, std::optional<long> count, std::error_code& ec);
 
 /// One iteration of the select backend (Python's asyncore.poll).
-void poll(double timeout = 0.0, socket_map* map = nullptr);
+ASYNCORE_API void poll(double timeout = 0.0, socket_map* map = nullptr);
 /// One iteration of the poll backend (Python's asyncore.poll2 / poll3).
-void poll2(double timeout = 0.0, socket_map* map = nullptr);
+ASYNCORE_API void poll2(double timeout = 0.0, socket_map* map = nullptr);
 /// One iteration of any backend.
-void poll_once(double timeout, backend b, socket_map* map, std::error_code& ec);
+ASYNCORE_API void poll_once(double timeout, backend b, socket_map* map, std::error_code& ec);
 
 /// Whether this platform has the backend (poll and select always do).
-bool has_backend(backend b) noexcept;
+ASYNCORE_API bool has_backend(backend b) noexcept;
 /// The backend's name: "select", "poll" (Windows' and lwIP's poll too), "epoll".
-const char* backend_name(backend b) noexcept;
+ASYNCORE_API const char* backend_name(backend b) noexcept;
 
 /// Dispatches readiness flags (pollin ... pollnval) to one channel exactly
 /// as the loop does (Python's readwrite): pollin -> handle_read_event,
@@ -67,21 +67,21 @@ const char* backend_name(backend b) noexcept;
 /// pollhup/pollerr/pollnval -> handle_close. Exceptions from the handlers go
 /// to handle_error (exit_now passes through). Stops as soon as the channel
 /// has closed.
-void readwrite(dispatcher& obj, unsigned flags);
+ASYNCORE_API void readwrite(dispatcher& obj, unsigned flags);
 /// Python's read(obj), write(obj) and _exception(obj): one event with the
 /// exception policy above.
-void read(dispatcher& obj);
-void write(dispatcher& obj);
-void expt(dispatcher& obj);
+ASYNCORE_API void read(dispatcher& obj);
+ASYNCORE_API void write(dispatcher& obj);
+ASYNCORE_API void expt(dispatcher& obj);
 
 /// Closes every channel of the map (close(), never handle_close()) and
 /// empties it; channels owned by the map are freed. With exceptions, one
 /// that a close() throws is rethrown unless `ignore_all` (exit_now always).
-void close_all(socket_map* map = nullptr, bool ignore_all = false);
+ASYNCORE_API void close_all(socket_map* map = nullptr, bool ignore_all = false);
 
 /// What this platform's layer supports, for applications and tests that
 /// adapt at run time.
-struct capabilities {
+struct ASYNCORE_API capabilities {
   const char* platform;  ///< "posix", "win32", "lwip"
   bool ipv6;             ///< IPv6 sockets can be opened and bound to ::1
   bool local;            ///< AF_UNIX
@@ -89,7 +89,7 @@ struct capabilities {
   bool files;            ///< file_dispatcher
   bool pollhup;          ///< the poll backend reports hang-up separately
 };
-const capabilities& platform_capabilities() noexcept;
+ASYNCORE_API const capabilities& platform_capabilities() noexcept;
 
 }  // namespace asyncore
 

@@ -34,6 +34,8 @@
 #ifndef ASYNCORE_PRODUCER_HPP
 #define ASYNCORE_PRODUCER_HPP
 
+#include <asyncore/export.hpp>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -42,7 +44,7 @@
 namespace asyncore {
 
 /// The producer interface (Python: any object with a more() method).
-class producer {
+class ASYNCORE_API producer {
  public:
   virtual ~producer();
   /// The next bytes, or an empty view when exhausted. The view stays valid
@@ -64,7 +66,7 @@ class producer {
 /// whole remainder at once.
 ///
 ///     chat.push_with_producer(std::make_unique<asyncore::simple_producer>(reply, 8));
-class simple_producer : public producer {
+class ASYNCORE_API simple_producer : public producer {
  public:
   explicit simple_producer(std::string_view data, std::size_t buffer_size = 512)
       : data_(data), buffer_size_(buffer_size) {}

@@ -51,7 +51,7 @@ enum class shutdown_type { receive, send, both };
 /// send flags.
 enum class send_flags : int { none = 0, oob = 1 };
 
-class socket {
+class ASYNCORE_API socket {
  public:
   socket() noexcept = default;
   /// Takes ownership of a native handle (it is closed by the destructor).
@@ -133,7 +133,7 @@ class socket {
 
 /// A connected pair of sockets (socketpair on POSIX; a loopback TCP pair
 /// elsewhere), both non-blocking. Useful for tests and wake-ups.
-[[nodiscard]] bool socket_pair(socket& a, socket& b, std::error_code& ec);
+[[nodiscard]] ASYNCORE_API bool socket_pair(socket& a, socket& b, std::error_code& ec);
 
 }  // namespace asyncore
 

@@ -56,7 +56,7 @@ struct map_state;
 struct core;
 }  // namespace detail
 
-class socket_map {
+class ASYNCORE_API socket_map {
  public:
   socket_map();
   /// Closes the channels it owns (make_owned) and frees them; user-owned
@@ -87,7 +87,7 @@ class socket_map {
 
 /// The default map, used wherever a `socket_map*` argument is null (Python's
 /// module-level socket_map). It lives for the whole program.
-socket_map& default_map() noexcept;
+ASYNCORE_API socket_map& default_map() noexcept;
 
 }  // namespace asyncore
 

@@ -34,6 +34,7 @@ namespace asyncore {
 namespace detail {
 
 struct map_state;
+struct timer_node;
 
 struct core {
   static map_state& state(socket_map& m) noexcept { return *m.state_; }
@@ -46,6 +47,8 @@ struct core {
   static socket_map* registered_in(const dispatcher& d) noexcept { return d.registered_in_; }
   /// The map a channel reads through: the one it is registered in, else its own.
   static socket_map& home(const dispatcher& d) noexcept { return d.registered_in_ ? *d.registered_in_ : *d.map_; }
+  /// The head of the channel's own timers (src/timers.cpp).
+  static timer_node*& timers(dispatcher& d) noexcept { return d.timers_; }
   static std::int64_t accept_paused_until(const dispatcher& d) noexcept { return d.accept_pause_until_; }
   /// Python's mapping of an error to a hook: disconnects to handle_close,
   /// anything else to handle_error.

@@ -74,6 +74,7 @@ void dispatcher::adopt_socket(asyncore::socket sock, std::error_code& ec) {
 }
 
 dispatcher::~dispatcher() {
+  detail::cancel_owned(timers_);
   del_channel();
   // An owned channel deleted by hand: keep the map from freeing it again.
   if (buried_in_) buried_in_->unbury(*this);
@@ -378,6 +379,7 @@ void dispatcher::close(std::error_code& ec) {
   connected = false;
   accepting = false;
   connecting = false;
+  detail::cancel_owned(timers_);  // no timer of a closed channel runs
   del_channel();
   socket_.close(ec);
   if (ec == std::errc::not_connected || ec == std::errc::bad_file_descriptor) ec.clear();

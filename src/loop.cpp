@@ -168,11 +168,16 @@ std::int64_t to_us(double seconds) {
 void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_code& ec) {
   ec.clear();
   m.collect();
-  if (m.live == 0) return;  // Python returns at once, without sleeping
+  if (!m.has_work()) return;  // Python returns at once, without sleeping
   detail::poller* p = m.poller_for(b, ec);
   if (!p) return;
 
   depth_guard guard(m);
+  m.ensure_waker();
+  // Timers made from here on (by callbacks and handlers) run in a later
+  // iteration: a timer that re-arms itself runs once per iteration.
+  const std::uint64_t start_seq = m.timers.next_seq();
+  run_posted(m);  // what other threads posted before this iteration
   const std::size_t n = m.slots.size();
   std::int64_t now = 0;
   std::int64_t wake_us = -1;  // earliest end of an accept pause
@@ -243,11 +248,21 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
 
   std::int64_t wait_us = timeout_us;
   if (wake_us >= 0 && (wait_us < 0 || wake_us < wait_us)) wait_us = wake_us;
+  if (const detail::timer_node* t = m.timers.top()) {
+    // The next deadline bounds the wait (the backends round it up to their
+    // resolution, so a timer is never waited for in a busy spin).
+    std::int64_t until = t->when - m.now();
+    if (until < 0) until = 0;
+    if (wait_us < 0 || until < wait_us) wait_us = until;
+  }
+  if (m.exit_requested.load(std::memory_order_acquire) || m.posts.pending.load(std::memory_order_acquire))
+    wait_us = 0;
 
   if (interested == 0) {
     // Python sleeps the timeout here; so do we, on every platform (Winsock's
     // select would fail on empty sets).
-    if (!m.exit_requested.load(std::memory_order_relaxed)) pf::sleep_us(wait_us);
+    if (wait_us != 0) pf::sleep_us(wait_us);
+    run_timers(m, start_seq);
     return;
   }
 
@@ -290,9 +305,106 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
       }
     }
     dispatch(*d, ev, &m, e.slot);
-    if (m.exit_requested.load(std::memory_order_relaxed)) break;
+    if (m.exit_requested.load(std::memory_order_relaxed)) return;
+  }
+  run_timers(m, start_seq);
+}
+
+}  // namespace
+
+// -- timers and posted calls (src/timers.hpp) ----------------------------------------
+
+namespace {
+
+// A timer's or a posted call's callable, with the exception policy: a
+// channel's own timer reports to that channel (as its handlers do); the
+// others to the map's callback error handler, by default one log line.
+void run_callback(map_state& m, dispatcher* owner, detail::task& fn) {
+  if (owner) {
+    guarded(*owner, [&] { fn(); });
+    return;
+  }
+#if ASYNCORE_HAS_EXCEPTIONS
+  try {
+    fn();
+  } catch (...) {
+    const error_cause cause = current_cause();  // exit_now leaves the loop
+    if (m.error_handler) {
+      m.error_handler(m.error_context, cause);
+    } else {
+      write_log(log_stream::log, "log: uncaptured error in a loop callback (" + cause.what + ")");
+    }
+  }
+#else
+  (void)m;
+  fn();
+#endif
+}
+
+}  // namespace
+
+void detail::run_timers(map_state& m, std::uint64_t start_seq) {
+  if (m.timers.empty()) return;
+  const std::int64_t now = m.now();
+  while (detail::timer_node* n = m.timers.top()) {
+    if (n->when > now || n->seq >= start_seq) break;
+    m.timers.pop();
+    if (n->period > 0) {
+      // No drift: the next deadline is on the period's grid; a late loop
+      // runs the call once, not once per missed period.
+      std::int64_t next = n->when + n->period;
+      if (next <= now) next += ((now - next) / n->period + 1) * n->period;
+      n->when = next;
+      m.timers.push(n);  // the heap just shrank: no allocation
+    }
+    struct finish {
+      detail::timer_node* n;
+      ~finish() { detail::retire_node(n); }
+    } done{n};
+    n->running = true;
+    run_callback(m, n->owner, n->fn);
   }
 }
+
+void detail::run_posted(map_state& m) {
+  detail::post_queue& q = m.posts;
+  if (!q.pending.load(std::memory_order_acquire)) return;
+  // The outermost call runs from the queue's own spare vector (no allocation
+  // in steady state); a call nested in a posted call (a nested poll) from a
+  // local one.
+  std::vector<detail::task> local;
+  const bool outer = !q.running_now;
+  std::vector<detail::task>& batch = outer ? q.running : local;
+  {
+    const detail::post_queue::guard lock(q);
+    batch.swap(q.items);
+    q.pending.store(false, std::memory_order_release);
+  }
+  struct finish {
+    detail::post_queue& q;
+    std::vector<detail::task>& batch;
+    std::size_t next = 0;
+    bool outer;
+    ~finish() {
+      if (next < batch.size()) {
+        // exit_now left a call: the rest run at the next iteration, first.
+        const detail::post_queue::guard lock(q);
+        for (std::size_t i = next; i < batch.size(); ++i) q.items.insert(q.items.begin() + static_cast<std::ptrdiff_t>(i - next), std::move(batch[i]));
+        q.pending.store(true, std::memory_order_release);
+      }
+      batch.clear();
+      if (outer) q.running_now = false;
+    }
+  } done{q, batch, 0, outer};
+  if (outer) q.running_now = true;
+  while (done.next < batch.size()) {
+    detail::task& fn = batch[done.next++];
+    run_callback(m, nullptr, fn);
+    fn.reset();
+  }
+}
+
+namespace {
 
 #if !ASYNCORE_HAS_EXCEPTIONS
 void report_loop_error(const std::error_code& ec) {
@@ -329,15 +441,16 @@ void poll2(double timeout, socket_map* map) {
 void loop(double timeout, backend b, socket_map* map, std::optional<long> count, std::error_code& ec) {
   ec.clear();
   map_state& m = core::state(map ? *map : default_map());
-  m.exit_requested.store(false, std::memory_order_relaxed);
   const std::int64_t us = to_us(timeout);
   long left = count ? *count : 1;
-  while (m.live != 0 && left > 0) {
+  // An exit requested while no loop ran (from another thread) ends this one
+  // after its first iteration: a request is never lost.
+  while (m.has_work() && left > 0) {
     poll_once_us(m, us, b, ec);
-    if (ec || m.exit_requested.load(std::memory_order_relaxed)) break;
+    if (ec) break;
+    if (m.exit_requested.exchange(false, std::memory_order_acq_rel)) break;
     if (count) --left;
   }
-  m.exit_requested.store(false, std::memory_order_relaxed);
   m.collect();
 }
 

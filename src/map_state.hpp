@@ -15,6 +15,7 @@
 
 #include "core.hpp"
 #include "poller.hpp"
+#include "timers.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -28,6 +29,7 @@ namespace detail {
 
 struct map_state {
   map_state() = default;
+  ~map_state();
   map_state(const map_state&) = delete;
   map_state& operator=(const map_state&) = delete;
 
@@ -85,6 +87,34 @@ struct map_state {
     s.want = want;
   }
 
+  // -- time and threads (src/timers.cpp; run by the loop) ----------------------
+  /// The map's clock (µs): the platform's monotonic clock, or a test's.
+  std::int64_t now() const noexcept { return clock ? clock() : platform_now(); }
+  static std::int64_t platform_now() noexcept;
+  /// Channels the application sees (the wake-up channel is not one).
+  std::size_t visible() const noexcept { return live - hidden; }
+  /// True while loop() has something to serve.
+  bool has_work() const noexcept {
+    return visible() != 0 || !timers.empty() || posts.pending.load(std::memory_order_acquire);
+  }
+  /// Makes the wake-up channel if there is none yet (in the loop's thread,
+  /// before it waits). A failure is logged once: posted calls then run at
+  /// the next iteration instead of waking the wait.
+  void ensure_waker() noexcept;
+  /// Wakes the loop from any thread, if it watches its wake-up handle.
+  void wake() noexcept;
+  /// Marks the wake-up channel's slot: not in size(), channels(), find().
+  void hide(dispatcher& d) noexcept;
+
+  timer_queue timers;
+  post_queue posts;
+  std::int64_t (*clock)() noexcept = nullptr;  // tests drive time through this
+  socket_map::callback_error_handler error_handler = nullptr;
+  void* error_context = nullptr;
+  std::unique_ptr<dispatcher> waker;
+  bool waker_failed = false;
+  std::size_t hidden = 0;
+
   // -- the lent read buffer -------------------------------------------------
   /// A read buffer shared by the channels of this map (they run on one
   /// thread), lent to one read at a time: async_chat reads into it, so an
@@ -122,6 +152,13 @@ struct map_state {
   std::size_t buffer_size = 0;
   bool buffer_lent = false;
 };
+
+/// Runs the timers due now that were made before the iteration began
+/// (sequence number below `start_seq`), each once, with the exception
+/// policy (src/loop.cpp).
+void run_timers(map_state& m, std::uint64_t start_seq);
+/// Runs the calls posted from other threads so far, in order (src/loop.cpp).
+void run_posted(map_state& m);
 
 }  // namespace detail
 }  // namespace asyncore

@@ -78,6 +78,20 @@ std::int64_t monotonic_us() noexcept;
 /// signals. Used when no channel wants any event.
 void sleep_us(std::int64_t us) noexcept;
 
+// -- wake-up ---------------------------------------------------------------------
+/// A map's wake-up: `watch` is a handle the backends watch for reading, made
+/// readable from any thread through `signal_end` (which may be the same
+/// handle): an eventfd on Linux, a pipe on other POSIX systems, a UDP socket
+/// on 127.0.0.1 connected to itself on Windows and lwIP (no accept step and no
+/// end of stream, unlike a TCP pair). Both are non-blocking.
+void make_wake(handle& watch, handle& signal_end, std::error_code& ec) noexcept;
+/// Makes `watch` readable (from any thread; a full buffer is fine).
+void wake_signal(handle signal_end) noexcept;
+/// Reads everything signalled so far (the loop's thread).
+void wake_drain(handle watch) noexcept;
+/// Closes `signal_end` if it is not `watch` (the channel closes `watch`).
+void wake_close(handle watch, handle signal_end) noexcept;
+
 // -- loop ----------------------------------------------------------------------
 /// The backend's poller, or null with errc::backend_unavailable.
 std::unique_ptr<poller> make_poller(backend b, std::error_code& ec);

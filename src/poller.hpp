@@ -41,6 +41,7 @@ struct slot {
 constexpr std::uint8_t slot_stable = 0x01;
 constexpr std::uint8_t slot_dirty = 0x02;
 constexpr std::uint8_t slot_always = 0x04;
+constexpr std::uint8_t slot_hidden = 0x08;  // the map's wake-up channel: not an application channel
 
 /// One ready channel, as a backend reports it.
 struct ready_event {

@@ -17,19 +17,22 @@ socket_map::socket_map() : state_(new detail::map_state) { state_->owner = this;
 
 socket_map::~socket_map() { state_->close_owned_all(); }
 
-std::size_t socket_map::size() const noexcept { return state_->live; }
+std::size_t socket_map::size() const noexcept { return state_->visible(); }
 
 dispatcher* socket_map::find(native_handle_type h) const noexcept { return state_->find(h); }
 
 std::vector<dispatcher*> socket_map::channels() const {
   std::vector<dispatcher*> out;
-  out.reserve(state_->live);
+  out.reserve(state_->visible());
   for (const detail::slot& s : state_->slots)
-    if (s.d) out.push_back(s.d);
+    if (s.d && !(s.state & detail::slot_hidden)) out.push_back(s.d);
   return out;
 }
 
-void socket_map::request_exit() noexcept { state_->exit_requested.store(true, std::memory_order_relaxed); }
+void socket_map::request_exit() noexcept {
+  state_->exit_requested.store(true, std::memory_order_release);
+  state_->wake();  // from another thread: end the wait now
+}
 
 socket_map& default_map() noexcept {
   // Never destroyed: channels with static storage may outlive any order of
@@ -42,7 +45,8 @@ namespace detail {
 
 dispatcher* map_state::find(native_handle_type h) const noexcept {
   auto it = index.find(h);
-  return it == index.end() ? nullptr : slots[it->second].d;
+  if (it == index.end() || (slots[it->second].state & slot_hidden)) return nullptr;
+  return slots[it->second].d;
 }
 
 poller* map_state::make_poller(backend b, std::error_code& ec) {
@@ -132,6 +136,10 @@ void map_state::remove(dispatcher& d) noexcept {
   const native_handle_type h = d.fileno_;
   slots[i].d = nullptr;
   set_want(slots[i], 0);
+  if (slots[i].state & slot_hidden) {
+    slots[i].state &= static_cast<std::uint8_t>(~slot_hidden);
+    --hidden;
+  }
   ++holes;
   auto it = index.find(h);
   if (it != index.end() && it->second == i) index.erase(it);

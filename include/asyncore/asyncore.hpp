@@ -16,5 +16,6 @@
 #include <asyncore/loop.hpp>
 #include <asyncore/socket.hpp>
 #include <asyncore/socket_map.hpp>
+#include <asyncore/timer.hpp>
 
 #endif  // ASYNCORE_ASYNCORE_HPP

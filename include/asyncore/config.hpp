@@ -76,6 +76,13 @@
 #define ASYNCORE_MAX_READ_SIZE (4u * 1024u * 1024u)
 #endif
 
+/// ASYNCORE_TASK_INLINE_SIZE: the largest callable (bytes) that timers and
+/// call_soon_threadsafe store in place, without a heap allocation (a lambda
+/// capturing four pointers by default). Larger callables are allocated.
+#ifndef ASYNCORE_TASK_INLINE_SIZE
+#define ASYNCORE_TASK_INLINE_SIZE (4 * sizeof(void*))
+#endif
+
 /// ASYNCORE_WRITE_BUDGET: how many bytes one write event may send on one
 /// channel before the loop moves on to the others (fairness bound).
 #ifndef ASYNCORE_WRITE_BUDGET

@@ -51,6 +51,7 @@
 #include <asyncore/error.hpp>
 #include <asyncore/socket.hpp>
 #include <asyncore/socket_map.hpp>
+#include <asyncore/timer.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -217,6 +218,23 @@ class ASYNCORE_API dispatcher {
   [[nodiscard]] std::size_t recvfrom(void* buf, std::size_t n, address& from);
 #endif
 
+  // -- time ------------------------------------------------------------------
+  /// This channel's own timers (see asyncore/timer.hpp): `fn` runs once
+  /// `seconds` from now, or every `period` seconds, in the loop of the map
+  /// the channel is registered in (else its own map). close() and the
+  /// destructor cancel them, so `fn` never runs on a closed or freed
+  /// channel; what `fn` throws goes to this channel's handle_error.
+  template <class F>
+  timer call_later(double seconds, F&& fn) {
+    return timer(detail::schedule(timer_map(), this, detail::seconds_to_us(seconds), 0,
+                                  detail::task(std::forward<F>(fn))));
+  }
+  template <class F>
+  timer call_every(double period, F&& fn) {
+    const std::int64_t p = detail::seconds_to_us(period);
+    return timer(detail::schedule(timer_map(), this, p, p > 0 ? p : 1, detail::task(std::forward<F>(fn))));
+  }
+
   // -- registration --------------------------------------------------------
   /// Registers the socket in `map` (null: this channel's map).
   void add_channel(socket_map* map = nullptr);
@@ -257,6 +275,7 @@ class ASYNCORE_API dispatcher {
   static constexpr std::uint32_t npos = 0xffffffffu;
 
   void adopt_socket(asyncore::socket sock, std::error_code& ec);
+  socket_map* timer_map() const noexcept { return registered_in_ ? registered_in_ : map_; }
   // Runs handle_connect_event; a failure goes to handle_error. True when the
   // channel is connected and still open, so the event may go on.
   bool complete_connect();
@@ -274,6 +293,7 @@ class ASYNCORE_API dispatcher {
   std::int64_t accept_pause_until_ = 0;
   std::int64_t accept_pause_us_ = 0;
   std::unique_ptr<std::vector<std::string>> ignore_log_types_;
+  detail::timer_node* timers_ = nullptr;  // this channel's timers (cancelled by close)
 };
 
 /// Creates a channel owned by its map (Python's "create and forget" pattern,

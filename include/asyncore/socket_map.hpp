@@ -23,6 +23,7 @@
 #define ASYNCORE_SOCKET_MAP_HPP
 
 #include <asyncore/config.hpp>
+#include <asyncore/error.hpp>
 #include <asyncore/socket.hpp>
 
 #include <cstddef>
@@ -74,8 +75,15 @@ class ASYNCORE_API socket_map {
   std::vector<dispatcher*> channels() const;
 
   /// Makes the loop running on this map return after the current iteration
-  /// (the exit request of builds without exceptions; see exit_now).
+  /// (the exit request of builds without exceptions; see exit_now). Callable
+  /// from any thread: it wakes a loop that is waiting.
   void request_exit() noexcept;
+
+  /// Where an exception thrown by a timer callback or a call_soon_threadsafe
+  /// call goes when no channel owns it (a channel's own timers report to its
+  /// handle_error). The default (nullptr) logs one line and goes on.
+  using callback_error_handler = void (*)(void* context, const error_cause& cause);
+  void set_callback_error_handler(callback_error_handler handler, void* context = nullptr) noexcept;
 
  private:
   friend struct detail::core;

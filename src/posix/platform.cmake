@@ -7,6 +7,7 @@ set(ASYNCORE_PLATFORM_SOURCES
   ${_dir}/poll_poller.cpp
   ${_dir}/select_poller.cpp
   ${_dir}/socket_ops.cpp
+  ${_dir}/wake.cpp
 )
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux" OR CMAKE_SYSTEM_NAME STREQUAL "Android")
   list(APPEND ASYNCORE_PLATFORM_SOURCES ${_dir}/epoll_poller.cpp)

@@ -1,0 +1,360 @@
+// asyncore for C++: timers, posted calls and the wake-up channel (see
+// src/timers.hpp; the loop runs them in src/loop.cpp).
+#include <asyncore/dispatcher.hpp>
+#include <asyncore/log.hpp>
+#include <asyncore/timer.hpp>
+
+#include "core.hpp"
+#include "map_state.hpp"
+#include "platform.hpp"
+#include "timers.hpp"
+
+#include <cmath>
+#include <new>
+#include <string>
+
+namespace asyncore {
+namespace detail {
+
+namespace pf = platform;
+
+namespace {
+constexpr std::size_t keep_free = 64;  // recycled nodes kept per map; more are freed
+}  // namespace
+
+// -- the heap -------------------------------------------------------------------------
+
+timer_queue::~timer_queue() {
+  for (timer_node* n : heap_) delete n;
+  while (free_) {
+    timer_node* n = free_;
+    free_ = n->next_free;
+    delete n;
+  }
+}
+
+timer_node* timer_queue::acquire() {
+  if (free_) {
+    timer_node* n = free_;
+    free_ = n->next_free;
+    n->next_free = nullptr;
+    --free_count_;
+    return n;
+  }
+  return new timer_node;
+}
+
+void timer_queue::release(timer_node* n) noexcept {
+  if (n->heap_index != timer_node::npos) erase(n);
+  n->fn.reset();
+  n->owner = nullptr;
+  n->owner_prev = n->owner_next = nullptr;
+  n->running = n->cancelled = false;
+  ++n->generation;
+  if (free_count_ >= keep_free) {
+    delete n;
+    return;
+  }
+  n->next_free = free_;
+  free_ = n;
+  ++free_count_;
+}
+
+void timer_queue::push(timer_node* n) {
+  heap_.push_back(n);
+  place(heap_.size() - 1, n);
+  sift_up(heap_.size() - 1);
+}
+
+void timer_queue::erase(timer_node* n) noexcept {
+  const std::size_t i = n->heap_index;
+  n->heap_index = timer_node::npos;
+  timer_node* last = heap_.back();
+  heap_.pop_back();
+  if (last == n) return;
+  place(i, last);
+  sift_up(i);
+  sift_down(last->heap_index);
+}
+
+void timer_queue::sift_up(std::size_t i) noexcept {
+  timer_node* n = heap_[i];
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 2;
+    if (!before(n, heap_[parent])) break;
+    place(i, heap_[parent]);
+    i = parent;
+  }
+  place(i, n);
+}
+
+void timer_queue::sift_down(std::size_t i) noexcept {
+  timer_node* n = heap_[i];
+  const std::size_t size = heap_.size();
+  for (;;) {
+    std::size_t child = 2 * i + 1;
+    if (child >= size) break;
+    if (child + 1 < size && before(heap_[child + 1], heap_[child])) ++child;
+    if (!before(heap_[child], n)) break;
+    place(i, heap_[child]);
+    i = child;
+  }
+  place(i, n);
+}
+
+void timer_queue::orphan_all() noexcept {
+  for (timer_node* n : heap_) {
+    if (n->owner) core::timers(*n->owner) = nullptr;
+    n->owner = nullptr;
+    n->owner_prev = n->owner_next = nullptr;
+  }
+}
+
+// -- nodes and owners ---------------------------------------------------------------
+
+namespace {
+void unlink_owner(timer_node* n) noexcept {
+  if (!n->owner) return;
+  if (n->owner_prev) {
+    n->owner_prev->owner_next = n->owner_next;
+  } else {
+    core::timers(*n->owner) = n->owner_next;
+  }
+  if (n->owner_next) n->owner_next->owner_prev = n->owner_prev;
+  n->owner = nullptr;
+  n->owner_prev = n->owner_next = nullptr;
+}
+}  // namespace
+
+void cancel_node(timer_node* n) noexcept {
+  unlink_owner(n);
+  if (n->running) {
+    if (n->heap_index != timer_node::npos) n->map->timers.erase(n);
+    n->cancelled = true;  // recycled when its callback returns
+    return;
+  }
+  n->map->timers.release(n);
+}
+
+void retire_node(timer_node* n) noexcept {
+  n->running = false;
+  if (!n->cancelled && n->heap_index != timer_node::npos) return;  // scheduled again
+  unlink_owner(n);
+  n->map->timers.release(n);
+}
+
+void cancel_owned(timer_node*& head) noexcept {
+  while (head) cancel_node(head);
+}
+
+std::int64_t seconds_to_us(double seconds) noexcept {
+  if (!(seconds > 0)) return 0;  // negative and NaN: now
+  const double us = std::ceil(seconds * 1e6);
+  return us > 4.0e18 ? static_cast<std::int64_t>(4e18) : static_cast<std::int64_t>(us);
+}
+
+std::uint32_t generation_of(const timer_node* n) noexcept { return n->generation; }
+
+timer_node* schedule(socket_map* map, dispatcher* owner, std::int64_t delay_us, std::int64_t period_us, task fn) {
+  map_state& m = core::state(map ? *map : default_map());
+  timer_node* n = m.timers.acquire();
+  n->map = &m;
+  n->fn = std::move(fn);
+  n->delay = delay_us;
+  n->period = period_us;
+  n->when = m.now() + delay_us;
+  n->seq = m.timers.take_seq();
+  m.timers.push(n);
+  if (owner) {
+    timer_node*& head = core::timers(*owner);
+    n->owner = owner;
+    n->owner_next = head;
+    if (head) head->owner_prev = n;
+    head = n;
+  }
+  return n;
+}
+
+// -- posted calls and the wake-up channel ---------------------------------------------------
+
+bool post(socket_map* map, task fn, std::error_code& ec) {
+  ec.clear();
+  map_state& m = core::state(map ? *map : default_map());
+  bool signal = false;
+  {
+    const post_queue::guard lock(m.posts);
+#if ASYNCORE_HAS_EXCEPTIONS
+    try {
+      m.posts.items.push_back(std::move(fn));
+    } catch (const std::bad_alloc&) {
+      ec = std::make_error_code(std::errc::not_enough_memory);
+      return false;
+    }
+#else
+    m.posts.items.push_back(std::move(fn));
+#endif
+    m.posts.pending.store(true, std::memory_order_release);
+    if (m.posts.wake_ready && !m.posts.posted) {
+      m.posts.posted = true;
+      signal = true;
+    }
+  }
+  if (signal) pf::wake_signal(m.posts.signal_end);
+  return true;
+}
+
+void map_state::wake() noexcept {
+  native_handle_type h = invalid_handle;
+  {
+    const post_queue::guard lock(posts);
+    if (posts.wake_ready) h = posts.signal_end;
+  }
+  if (h != invalid_handle) pf::wake_signal(h);
+}
+
+std::int64_t map_state::platform_now() noexcept { return pf::monotonic_us(); }
+
+namespace {
+
+// The map's wake-up channel: registered like any channel so that every
+// backend watches it, hidden from the application (size, channels, find).
+// A read event drains the handle, then clears the "posted" flag (in that
+// order: the other one loses wake-ups), then runs what was posted.
+class waker_channel final : public dispatcher {
+ public:
+  waker_channel(map_state& m, native_handle_type watch, native_handle_type signal_end)
+      : dispatcher(m.owner), m_(m), watch_(watch), signal_end_(signal_end) {
+    set_socket(asyncore::socket(watch), m.owner);
+    m.hide(*this);
+    set_stable_predicates(true);
+  }
+  ~waker_channel() override {
+    {
+      const post_queue::guard lock(m_.posts);
+      m_.posts.wake_ready = false;
+    }
+    close();
+    pf::wake_close(watch_, signal_end_);
+  }
+  bool readable() override { return true; }
+  bool writable() override { return false; }
+  void handle_read() override {
+    pf::wake_drain(watch_);
+    {
+      const post_queue::guard lock(m_.posts);
+      m_.posts.posted = false;
+    }
+    run_posted(m_);
+  }
+  void handle_close() override {}  // never closes: the map owns it
+  void handle_error(const error_cause& cause) override {
+    write_log(log_stream::log, "log: asyncore wake-up: " + cause.what);
+  }
+  std::string_view type_name() const override { return "asyncore::wake-up"; }
+
+ private:
+  map_state& m_;
+  native_handle_type watch_;
+  native_handle_type signal_end_;
+};
+
+}  // namespace
+
+void map_state::ensure_waker() noexcept {
+  if (waker || waker_failed) return;
+  native_handle_type watch = invalid_handle, signal_end = invalid_handle;
+  std::error_code ec;
+  pf::make_wake(watch, signal_end, ec);
+  if (ec) {
+    waker_failed = true;
+    write_log(log_stream::log, "log: asyncore: no wake-up handle for this map (" + ec.message() +
+                                   "); calls posted from other threads run at the next iteration");
+    return;
+  }
+#if ASYNCORE_HAS_EXCEPTIONS
+  try {
+    waker.reset(new waker_channel(*this, watch, signal_end));
+  } catch (...) {
+    waker_failed = true;
+    return;
+  }
+#else
+  waker.reset(new waker_channel(*this, watch, signal_end));
+#endif
+  bool signal;
+  {
+    const post_queue::guard lock(posts);
+    posts.signal_end = signal_end;
+    posts.wake_ready = true;
+    signal = posts.posted;
+  }
+  if (signal) pf::wake_signal(signal_end);
+}
+
+void map_state::hide(dispatcher& d) noexcept {
+  if (!d.registered()) return;
+  slots[d.slot_].state |= slot_hidden;
+  ++hidden;
+}
+
+map_state::~map_state() {
+  waker.reset();
+  timers.orphan_all();
+}
+
+}  // namespace detail
+
+// -- the public handle -------------------------------------------------------------------
+
+detail::timer_node* timer::live() const noexcept {
+  return node_ && node_->generation == generation_ ? node_ : nullptr;
+}
+
+void timer::cancel() noexcept {
+  if (detail::timer_node* n = live()) detail::cancel_node(n);
+}
+
+bool timer::active() const noexcept {
+  const detail::timer_node* n = live();
+  return n && n->heap_index != detail::timer_node::npos;
+}
+
+void timer::reset() noexcept {
+  detail::timer_node* n = live();
+  if (!n || n->cancelled) return;
+  detail::timer_queue& q = n->map->timers;
+  if (n->heap_index != detail::timer_node::npos) q.erase(n);
+  n->when = n->map->now() + (n->period > 0 ? n->period : n->delay);
+  n->seq = q.take_seq();
+#if ASYNCORE_HAS_EXCEPTIONS
+  try {
+    q.push(n);
+  } catch (...) {
+    detail::cancel_node(n);  // out of memory growing the heap: the call is dropped
+  }
+#else
+  q.push(n);
+#endif
+}
+
+void timer::delay(double seconds) noexcept {
+  detail::timer_node* n = live();
+  if (!n) return;
+  n->delay = detail::seconds_to_us(seconds);
+  if (n->period > 0) n->period = n->delay > 0 ? n->delay : 1;
+  reset();
+}
+
+std::chrono::steady_clock::time_point timer::when() const noexcept {
+  const detail::timer_node* n = live();
+  const auto now = std::chrono::steady_clock::now();
+  if (!n || n->heap_index == detail::timer_node::npos) return now;
+  return now + std::chrono::microseconds(n->when - n->map->now());
+}
+
+void socket_map::set_callback_error_handler(callback_error_handler handler, void* context) noexcept {
+  state_->error_handler = handler;
+  state_->error_context = context;
+}
+
+}  // namespace asyncore

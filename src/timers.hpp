@@ -1,0 +1,124 @@
+// asyncore for C++ (internal): what a map keeps for timers and for calls
+// posted from other threads (see include/asyncore/timer.hpp for the rules).
+//
+// Timers are nodes in an indexed binary heap ordered by (deadline, sequence
+// number), so schedule, cancel and reset are O(log n) and a cancelled timer
+// leaves nothing behind. Nodes are recycled through a small free list: a
+// handle names a node and the generation it had, and a node's generation
+// changes when it is recycled, so a stale handle does nothing.
+//
+// Posted calls go into a vector under a tiny spin lock (held for a push or a
+// swap, never while a call runs); the loop swaps it with its own and runs
+// the calls in order. The map's wake-up handle (platform::make_wake) is
+// signalled only when the loop is not already due to look: the "posted"
+// flag is cleared after the handle is drained, never before, so no wake-up
+// is lost.
+#ifndef ASYNCORE_SRC_TIMERS_HPP
+#define ASYNCORE_SRC_TIMERS_HPP
+
+#include <asyncore/config.hpp>
+#include <asyncore/socket.hpp>
+#include <asyncore/timer.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace asyncore {
+namespace detail {
+
+struct map_state;
+
+struct timer_node {
+  static constexpr std::uint32_t npos = 0xffffffffu;
+  map_state* map = nullptr;
+  dispatcher* owner = nullptr;  // a channel's own timer: cancelled by its close()
+  timer_node* owner_prev = nullptr;
+  timer_node* owner_next = nullptr;
+  timer_node* next_free = nullptr;
+  std::int64_t when = 0;    // deadline, the map's clock (µs)
+  std::int64_t delay = 0;   // what reset() schedules again
+  std::int64_t period = 0;  // > 0: call_every
+  std::uint64_t seq = 0;    // ties: the order timers were made
+  std::uint32_t heap_index = npos;
+  std::uint32_t generation = 1;
+  bool running = false;    // its callback runs now: recycled only after
+  bool cancelled = false;  // cancelled while running
+  task fn;
+};
+
+class timer_queue {
+ public:
+  timer_queue() = default;
+  timer_queue(const timer_queue&) = delete;
+  timer_queue& operator=(const timer_queue&) = delete;
+  ~timer_queue();
+
+  timer_node* acquire();
+  /// Back to the free list (or freed): a new generation, the callable destroyed.
+  void release(timer_node* n) noexcept;
+  void push(timer_node* n);
+  void erase(timer_node* n) noexcept;
+  timer_node* top() const noexcept { return heap_.empty() ? nullptr : heap_[0]; }
+  void pop() noexcept { erase(heap_[0]); }
+  bool empty() const noexcept { return heap_.empty(); }
+  std::size_t size() const noexcept { return heap_.size(); }
+  std::uint64_t take_seq() noexcept { return next_seq_++; }
+  std::uint64_t next_seq() const noexcept { return next_seq_; }
+  /// Unlinks every node from its owner (the map is going away).
+  void orphan_all() noexcept;
+
+ private:
+  static bool before(const timer_node* a, const timer_node* b) noexcept {
+    return a->when != b->when ? a->when < b->when : a->seq < b->seq;
+  }
+  void place(std::size_t i, timer_node* n) noexcept {
+    heap_[i] = n;
+    n->heap_index = static_cast<std::uint32_t>(i);
+  }
+  void sift_up(std::size_t i) noexcept;
+  void sift_down(std::size_t i) noexcept;
+
+  std::vector<timer_node*> heap_;
+  timer_node* free_ = nullptr;
+  std::size_t free_count_ = 0;
+  std::uint64_t next_seq_ = 0;
+};
+
+/// The calls posted from other threads, and the wake-up handle's state.
+struct post_queue {
+  std::atomic_flag lock = ATOMIC_FLAG_INIT;
+  std::vector<task> items;    // under lock
+  std::vector<task> running;  // the loop's: swapped with items
+  bool posted = false;        // under lock: the wake-up handle was signalled
+  bool wake_ready = false;    // under lock: the loop watches the wake-up handle
+  native_handle_type signal_end = invalid_handle;
+  std::atomic<bool> pending{false};
+  bool running_now = false;   // the loop's: `running` is being run
+
+  struct guard {
+    explicit guard(post_queue& q) noexcept : q_(q) {
+      while (q_.lock.test_and_set(std::memory_order_acquire)) {
+      }
+    }
+    ~guard() { q_.lock.clear(std::memory_order_release); }
+    guard(const guard&) = delete;
+    guard& operator=(const guard&) = delete;
+    post_queue& q_;
+  };
+};
+
+/// Unlinks from its owner, takes it off the heap, and recycles it (or, while
+/// its callback runs, marks it so that it is recycled afterwards).
+void cancel_node(timer_node* n) noexcept;
+/// After a timer's callback: recycles it unless it is scheduled again
+/// (call_every, or reset() from its callback).
+void retire_node(timer_node* n) noexcept;
+/// Cancels every timer of a channel (close() and the destructor).
+void cancel_owned(timer_node*& head) noexcept;
+
+}  // namespace detail
+}  // namespace asyncore
+
+#endif  // ASYNCORE_SRC_TIMERS_HPP

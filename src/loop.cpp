@@ -178,6 +178,7 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
   // iteration: a timer that re-arms itself runs once per iteration.
   const std::uint64_t start_seq = m.timers.next_seq();
   run_posted(m);  // what other threads posted before this iteration
+  if (!m.has_work()) return;  // that was all: nothing to wait for
   const std::size_t n = m.slots.size();
   std::int64_t now = 0;
   std::int64_t wake_us = -1;  // earliest end of an accept pause

@@ -79,13 +79,17 @@ socklen_t to_native(const address& a, sockaddr_storage& ss, std::error_code& ec)
     case family::local: {
       auto* sun = reinterpret_cast<sockaddr_un*>(&ss);
       const std::string& p = a.path();
-      if (p.size() >= sizeof sun->sun_path) {
+      // A path needs its terminating NUL inside sun_path. An abstract name
+      // (leading NUL, Linux) is counted by the length, not terminated, so it
+      // may fill sun_path completely, as Linux and Python allow.
+      const bool abstract = !p.empty() && p[0] == '\0';
+      if (abstract ? p.size() > sizeof sun->sun_path : p.size() >= sizeof sun->sun_path) {
         ec = std::make_error_code(std::errc::filename_too_long);
         return 0;
       }
       sun->sun_family = AF_UNIX;
       std::memcpy(sun->sun_path, p.data(), p.size());
-      return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + p.size() + (p.empty() || p[0] ? 1 : 0));
+      return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + p.size() + (abstract ? 0 : 1));
     }
     case family::unspec:
       break;

@@ -21,9 +21,15 @@ namespace lwip {
 #if LWIP_SOCKET_SELECT
 namespace {
 
-bool selectable(native_handle_type h) noexcept {
-  return h >= LWIP_SOCKET_OFFSET && h < FD_SETSIZE && h < LWIP_SELECT_MAXNFDS;
-}
+// Whether lwip_select can watch this descriptor. lwIP's descriptors are
+// LWIP_SOCKET_OFFSET .. LWIP_SOCKET_OFFSET + MEMP_NUM_NETCONN - 1, and
+// lwip/sockets.h defines LWIP_SELECT_MAXNFDS as the first one its fd_set
+// cannot hold: FD_SETSIZE + LWIP_SOCKET_OFFSET with lwIP's own fd_set (which
+// is indexed by handle - LWIP_SOCKET_OFFSET and has FD_SETSIZE =
+// MEMP_NUM_NETCONN bits), FD_SETSIZE with the C library's (indexed by the
+// handle). Comparing the handle with FD_SETSIZE itself would refuse the top
+// LWIP_SOCKET_OFFSET sockets when the offset is not 0.
+bool selectable(native_handle_type h) noexcept { return h >= LWIP_SOCKET_OFFSET && h < LWIP_SELECT_MAXNFDS; }
 
 class select_poller final : public poller {
  public:

@@ -5,6 +5,10 @@
 //  - the select backend watches every descriptor lwIP can hand out, the
 //    highest included, whatever LWIP_SOCKET_OFFSET is (descriptors start at
 //    the offset; lwip_select's limit is LWIP_SELECT_MAXNFDS, not FD_SETSIZE).
+//    This only tells the two apart where lwIP uses its own fd_set
+//    (FD_SETSIZE = MEMP_NUM_NETCONN); the host build gets the C library's
+//    (FD_SETSIZE 1024), where both limits are far above the descriptors.
+//    Build the host port with -DLWIP_SOCKET_OFFSET=n to run it with an offset.
 #include "lwip/opt.h"
 #include "lwip/sockets.h"
 

@@ -2,6 +2,7 @@
 // on every platform; only resolve() asks the platform.
 #include <asyncore/address.hpp>
 
+#include "or_throw.hpp"
 #include "platform.hpp"
 
 #include <cstdio>
@@ -106,6 +107,18 @@ bool parse_v6(std::string_view s, std::uint8_t out[16]) noexcept {
   return true;
 }
 
+// True if `host` has a "%zone" made of digits only (a numeric scope id).
+bool has_numeric_zone(std::string_view host) noexcept {
+  std::size_t pct = host.find('%');
+  if (pct == std::string_view::npos) return false;
+  std::string_view z = host.substr(pct + 1);
+  if (!z.empty() && z.back() == ']') z.remove_suffix(1);
+  if (z.empty()) return false;
+  for (char c : z)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
 }  // namespace
 
 address address::parse(std::string_view host, std::uint16_t port, std::error_code& ec) noexcept {
@@ -136,13 +149,22 @@ address address::parse(std::string_view host, std::uint16_t port, std::error_cod
       ec = make_error_code(errc::invalid_address);
       return address();
     }
+    // A numeric zone must fit sin6_scope_id's 32 bits: "%4294967297" is an
+    // error, not interface 1. Interface names ("%eth0") need the resolver
+    // (address::resolve), so parse() refuses them too.
+    std::uint64_t v = 0;
     for (char c : z) {
-      if (c < '0' || c > '9') {  // interface names need the resolver
+      if (c < '0' || c > '9') {
         ec = make_error_code(errc::invalid_address);
         return address();
       }
-      scope = scope * 10 + static_cast<std::uint32_t>(c - '0');
+      v = v * 10 + static_cast<std::uint64_t>(c - '0');
+      if (v > 0xffffffffu) {
+        ec = make_error_code(errc::invalid_address);
+        return address();
+      }
     }
+    scope = static_cast<std::uint32_t>(v);
   }
   if (parse_v6(h6, b)) {
     a.family_ = family::inet6;
@@ -203,15 +225,18 @@ address address::resolve(std::string_view host, std::uint16_t port, family f, st
     ec.clear();
     return a;
   }
+  if (pe && has_numeric_zone(host)) {
+    // "fe80::1%4294967297": a numeric zone parse() refused. A resolver could
+    // wrap it to 32 bits; only interface names go on to the resolver.
+    ec = pe;
+    return address();
+  }
   return detail::platform::resolve(host, port, f, ec);
 }
 
 #if ASYNCORE_HAS_EXCEPTIONS
 address address::resolve(std::string_view host, std::uint16_t port, family f) {
-  std::error_code ec;
-  address a = resolve(host, port, f, ec);
-  detail::throw_if(ec, "resolve");
-  return a;
+  return detail::or_throw("resolve", [&](std::error_code& ec) { return resolve(host, port, f, ec); });
 }
 #endif
 

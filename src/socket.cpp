@@ -1,6 +1,7 @@
 // asyncore for C++: asyncore::socket, a thin owner over the platform layer.
 #include <asyncore/socket.hpp>
 
+#include "or_throw.hpp"
 #include "platform.hpp"
 
 namespace asyncore {
@@ -63,61 +64,37 @@ family socket::get_family(std::error_code& ec) const noexcept { return pf::get_f
 socket_type socket::get_type(std::error_code& ec) const noexcept { return pf::get_type(handle_, ec); }
 
 #if ASYNCORE_HAS_EXCEPTIONS
+using detail::or_throw;
+
 socket socket::open(family f, socket_type t) {
-  std::error_code ec;
-  socket s = open(f, t, ec);
-  detail::throw_if(ec, "socket");
-  return s;
+  return or_throw("socket", [&](std::error_code& ec) { return open(f, t, ec); });
 }
 void socket::bind(const address& a) {
-  std::error_code ec;
-  bind(a, ec);
-  detail::throw_if(ec, "bind");
+  or_throw("bind", [&](std::error_code& ec) { bind(a, ec); });
 }
 void socket::listen(int backlog) {
-  std::error_code ec;
-  listen(backlog, ec);
-  detail::throw_if(ec, "listen");
+  or_throw("listen", [&](std::error_code& ec) { listen(backlog, ec); });
 }
 address socket::getsockname() const {
-  std::error_code ec;
-  address a = getsockname(ec);
-  detail::throw_if(ec, "getsockname");
-  return a;
+  return or_throw("getsockname", [&](std::error_code& ec) { return getsockname(ec); });
 }
 address socket::getpeername() const {
-  std::error_code ec;
-  address a = getpeername(ec);
-  detail::throw_if(ec, "getpeername");
-  return a;
+  return or_throw("getpeername", [&](std::error_code& ec) { return getpeername(ec); });
 }
 int socket::getsockopt(sockopt opt) const {
-  std::error_code ec;
-  int v = getsockopt(opt, ec);
-  detail::throw_if(ec, "getsockopt");
-  return v;
+  return or_throw("getsockopt", [&](std::error_code& ec) { return getsockopt(opt, ec); });
 }
 void socket::setsockopt(sockopt opt, int value) {
-  std::error_code ec;
-  setsockopt(opt, value, ec);
-  detail::throw_if(ec, "setsockopt");
+  or_throw("setsockopt", [&](std::error_code& ec) { setsockopt(opt, value, ec); });
 }
 void socket::set_blocking(bool b) {
-  std::error_code ec;
-  set_blocking(b, ec);
-  detail::throw_if(ec, "set_blocking");
+  or_throw("set_blocking", [&](std::error_code& ec) { set_blocking(b, ec); });
 }
 bool socket::blocking() const {
-  std::error_code ec;
-  bool b = blocking(ec);
-  detail::throw_if(ec, "blocking");
-  return b;
+  return or_throw("blocking", [&](std::error_code& ec) { return blocking(ec); });
 }
 bool socket::inheritable() const {
-  std::error_code ec;
-  bool b = inheritable(ec);
-  detail::throw_if(ec, "inheritable");
-  return b;
+  return or_throw("inheritable", [&](std::error_code& ec) { return inheritable(ec); });
 }
 #endif
 

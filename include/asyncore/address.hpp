@@ -43,7 +43,10 @@ class ASYNCORE_API address {
   /// Use parse() to get the error at once.
   address(std::string_view host, std::uint16_t port) noexcept;
 
-  /// Like the constructor, but reports text that does not parse.
+  /// Like the constructor, but reports text that does not parse. An IPv6
+  /// zone must be a number that fits 32 bits ("fe80::1%4294967297" is
+  /// errc::invalid_address, never wrapped); interface names ("%eth0") are
+  /// left to resolve().
   static address parse(std::string_view host, std::uint16_t port, std::error_code& ec) noexcept;
 
   /// An AF_UNIX address (a filesystem path; a leading '\0' is Linux's abstract

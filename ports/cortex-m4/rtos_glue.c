@@ -44,6 +44,19 @@ u32_t sys_arch_sem_wait(sys_sem_t *sem, u32_t timeout_ms) {
   return 0;
 }
 
+/* LWIP_NETCONN_SEM_PER_THREAD (lwipopts.h): the calling thread's semaphore,
+ * created on its first use. No thread runs here, so there is one; a real
+ * port keeps one per task in the task's thread-local storage and frees it
+ * when the task is deleted. */
+static sys_sem_t g_thread_sem = SYS_SEM_NULL;
+void *asyncore_cm4_thread_sem(void) {
+  if (g_thread_sem == SYS_SEM_NULL) sys_sem_new(&g_thread_sem, 0);
+  return &g_thread_sem;
+}
+void asyncore_cm4_thread_sem_free(void) {
+  if (g_thread_sem != SYS_SEM_NULL) sys_sem_free(&g_thread_sem);
+}
+
 err_t sys_mutex_new(sys_mutex_t *mutex) {
   *mutex = &g_handle;
   return ERR_OK;

@@ -20,7 +20,16 @@
 #define LWIP_SOCKET_POLL            1   /* backend::poll */
 #define LWIP_COMPAT_SOCKETS         0   /* no socket()/connect()/close() macros */
 #define LWIP_POSIX_SOCKETS_IO_NAMES 0
+#ifndef LWIP_SOCKET_OFFSET              /* -DLWIP_SOCKET_OFFSET=n tests other offsets */
 #define LWIP_SOCKET_OFFSET          0   /* first descriptor is 0: invalid_handle is -1 */
+#endif
+/* One semaphore per thread for the sockets API. Without it lwip_select and
+ * lwip_poll create and free a semaphore on every call (and so does every
+ * netconn call, in its netconn), so each loop iteration would allocate; with
+ * it they use the calling thread's, created once (thread_sem.c provides
+ * LWIP_NETCONN_THREAD_SEM_GET/ALLOC/FREE, declared at the end of this file;
+ * Debian's unix port has none). */
+#define LWIP_NETCONN_SEM_PER_THREAD 1
 #define SO_REUSE                    1
 #define LWIP_SO_RCVTIMEO            1
 #define LWIP_SO_SNDTIMEO            1
@@ -101,6 +110,16 @@ void sys_lock_tcpip_core(void);
 void sys_unlock_tcpip_core(void);
 #define UNLOCK_TCPIP_CORE()        sys_unlock_tcpip_core()
 #endif
+
+/* ports/lwip-host/thread_sem.c: the calling thread's semaphore for
+ * LWIP_NETCONN_SEM_PER_THREAD (created on its first use, freed when the
+ * thread ends). The pointer is a sys_sem_t * (void * here: lwipopts.h comes
+ * before arch/sys_arch.h, which defines the type). */
+void *asyncore_lwip_thread_sem(void);
+void asyncore_lwip_thread_sem_free(void);
+#define LWIP_NETCONN_THREAD_SEM_GET()   ((sys_sem_t *)asyncore_lwip_thread_sem())
+#define LWIP_NETCONN_THREAD_SEM_ALLOC() ((void)asyncore_lwip_thread_sem())
+#define LWIP_NETCONN_THREAD_SEM_FREE()  asyncore_lwip_thread_sem_free()
 
 /* ports/lwip-host/start.c: starts the stack once (tcpip_init, waiting for its
  * callback) and checks that loopback is up. asyncore's lwIP layer calls it

@@ -15,6 +15,11 @@
 // opened. A port may define ASYNCORE_LWIP_ENSURE_STARTED() in its lwipopts.h
 // to start the stack on first use (the host port does; firmware starts lwIP
 // itself, in its own order).
+//
+// Recommended: LWIP_NETCONN_SEM_PER_THREAD 1, with the RTOS glue's
+// LWIP_NETCONN_THREAD_SEM_GET/ALLOC/FREE (both shipped ports have it).
+// Without it every lwip_select and lwip_poll that waits creates and deletes
+// a semaphore, so each loop iteration allocates.
 #ifndef ASYNCORE_SRC_LWIP_LWIP_HPP
 #define ASYNCORE_SRC_LWIP_LWIP_HPP
 

@@ -29,9 +29,15 @@ set(ASYNCORE_LWIP_PORT ${_asyncore_lwip_default_port} CACHE STRING "lwIP port gl
 set_property(CACHE ASYNCORE_LWIP_PORT PROPERTY STRINGS lwip-host cortex-m4 external)
 set(ASYNCORE_LWIP_TARGET "" CACHE STRING "ASYNCORE_LWIP_PORT=external: the name of your lwIP target")
 
+# The same file set as src/posix and src/win32 (the same function in the
+# same file everywhere); src/socket_common.cpp has what they share.
 set(ASYNCORE_PLATFORM_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/backends.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/clock.cpp
   ${CMAKE_CURRENT_LIST_DIR}/error.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/pollers.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/poll_poller.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/select_poller.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sockaddr.cpp
   ${CMAKE_CURRENT_LIST_DIR}/socket_ops.cpp)
 # The wake-up handle: a UDP socket connected to itself (src/udp_wake.cpp).
 list(APPEND ASYNCORE_PLATFORM_SOURCES ${CMAKE_CURRENT_LIST_DIR}/wake.cpp ${CMAKE_CURRENT_LIST_DIR}/../udp_wake.cpp)

@@ -1,11 +1,10 @@
-// asyncore for C++ (lwIP platform): sockets, addresses and options on lwIP's
+// asyncore for C++ (lwIP platform): sockets and options on lwIP's
 // sockets API (lwip_* functions only; see lwip.hpp for the include rules).
 //
 // lwIP differences handled here:
 //  - sockets are made non-blocking with lwip_fcntl(F_SETFL, O_NONBLOCK) with
 //    no other bit (lwIP rejects any other); there is no FD_CLOEXEC (no child
 //    processes) and no SIGPIPE, so inheritable() is always false;
-//  - sockaddr structures have sin_len / sin6_len;
 //  - no MSG_OOB: send(oob=true) fails with operation_not_supported;
 //  - a refused connect is ECONNRESET on lwIP: the connect's result is reported
 //    as connection_refused (a blocking connect here, a non-blocking one in
@@ -33,6 +32,7 @@
 #include "lwip.hpp"
 
 #include "../platform.hpp"
+#include "../socket_common.hpp"
 
 #include <cstring>
 
@@ -49,68 +49,6 @@ fd_info* info(native_handle_type h) noexcept {
   native_handle_type i = h - LWIP_SOCKET_OFFSET;
   if (i < 0 || i >= fd_count) return nullptr;
   return &g_info[i];
-}
-
-socklen_t to_sockaddr(const address& a, sockaddr_storage& ss, std::error_code& ec) noexcept {
-  std::memset(&ss, 0, sizeof ss);
-  switch (a.get_family()) {
-#if LWIP_IPV4
-    case family::inet: {
-      auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-      sin->sin_len = sizeof(sockaddr_in);
-      sin->sin_family = AF_INET;
-      sin->sin_port = lwip_htons(a.port());
-      std::memcpy(&sin->sin_addr, a.bytes(), 4);
-      return sizeof(sockaddr_in);
-    }
-#endif
-#if LWIP_IPV6
-    case family::inet6: {
-      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-      sin6->sin6_len = sizeof(sockaddr_in6);
-      sin6->sin6_family = AF_INET6;
-      sin6->sin6_port = lwip_htons(a.port());
-      sin6->sin6_flowinfo = lwip_htonl(a.flowinfo());
-      std::memcpy(&sin6->sin6_addr, a.bytes(), 16);
-      sin6->sin6_scope_id = a.scope_id();
-      return sizeof(sockaddr_in6);
-    }
-#endif
-    case family::unspec:
-      ec = make_error_code(errc::invalid_address);
-      return 0;
-    default:
-      ec = std::make_error_code(std::errc::address_family_not_supported);
-      return 0;
-  }
-}
-
-address from_sockaddr(const sockaddr* sa, socklen_t len, bool map_v4) noexcept {
-  (void)len;
-#if LWIP_IPV4
-  if (sa->sa_family == AF_INET) {
-    const auto* sin = reinterpret_cast<const sockaddr_in*>(sa);
-    std::uint8_t b[16];
-    std::memcpy(b + 12, &sin->sin_addr, 4);
-    std::uint16_t port = lwip_ntohs(sin->sin_port);
-    if (!map_v4) return address::from_bytes(family::inet, b + 12, port);
-    std::memset(b, 0, 10);
-    b[10] = b[11] = 0xff;
-    return address::from_bytes(family::inet6, b, port);
-  }
-#else
-  (void)map_v4;
-#endif
-#if LWIP_IPV6
-  if (sa->sa_family == AF_INET6) {
-    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(sa);
-    std::uint8_t b[16];
-    std::memcpy(b, &sin6->sin6_addr, 16);
-    return address::from_bytes(family::inet6, b, lwip_ntohs(sin6->sin6_port), sin6->sin6_scope_id,
-                               lwip_ntohl(sin6->sin6_flowinfo));
-  }
-#endif
-  return address();
 }
 
 #if LWIP_NETIF_LOOPBACK
@@ -183,31 +121,69 @@ void connected(int fd) noexcept {
   if (fd_info* i = info(fd)) i->connecting = 0;
 }
 
-bool option(sockopt opt, int& level, int& name) noexcept {
-  switch (opt) {
-    case sockopt::reuse_addr:
+const common::option_table options = {
 #if SO_REUSE
-      level = SOL_SOCKET; name = SO_REUSEADDR; return true;
+    common::option(SOL_SOCKET, SO_REUSEADDR),
 #else
-      return false;
+    common::no_option(),  // lwIP built without SO_REUSE: the option does not exist
 #endif
-    case sockopt::error: level = SOL_SOCKET; name = SO_ERROR; return true;
-    case sockopt::type: level = SOL_SOCKET; name = SO_TYPE; return true;
-    case sockopt::keep_alive: level = SOL_SOCKET; name = SO_KEEPALIVE; return true;
-    case sockopt::broadcast: level = SOL_SOCKET; name = SO_BROADCAST; return true;
-    case sockopt::rcvbuf: level = SOL_SOCKET; name = SO_RCVBUF; return true;
-    case sockopt::sndbuf: level = SOL_SOCKET; name = SO_SNDBUF; return true;
-    case sockopt::tcp_nodelay: level = IPPROTO_TCP; name = TCP_NODELAY; return true;
-    case sockopt::v6only:
+    common::option(SOL_SOCKET, SO_ERROR),
+    common::option(SOL_SOCKET, SO_TYPE),
+    common::option(SOL_SOCKET, SO_KEEPALIVE),
+    common::option(SOL_SOCKET, SO_BROADCAST),
+    common::option(SOL_SOCKET, SO_RCVBUF),
+    common::option(SOL_SOCKET, SO_SNDBUF),
+    common::option(IPPROTO_TCP, TCP_NODELAY),
 #if LWIP_IPV6
-      level = IPPROTO_IPV6; name = IPV6_V6ONLY; return true;
+    common::option(IPPROTO_IPV6, IPV6_V6ONLY),
 #else
-      return false;
+    common::no_option(),
 #endif
-    case sockopt::linger: level = SOL_SOCKET; name = SO_LINGER; return true;
+    common::option(SOL_SOCKET, SO_LINGER),
+};
+
+// The raw option calls common::get_option / set_option are built on (the
+// descriptor was checked by fd_of before).
+struct raw_options {
+  static bool get_int(platform::handle h, const common::native_option& o, int& v, std::error_code& ec) noexcept {
+    socklen_t len = sizeof v;
+    if (lwip_getsockopt(static_cast<int>(h), o.level, o.name, &v, &len) != 0) {
+      ec = last_error();
+      return false;
+    }
+    return true;
   }
-  return false;
-}
+  static bool get_linger(platform::handle h, const common::native_option& o, common::linger_setting& out,
+                         std::error_code& ec) noexcept {
+    struct linger l;
+    std::memset(&l, 0, sizeof l);
+    socklen_t len = sizeof l;
+    if (lwip_getsockopt(static_cast<int>(h), o.level, o.name, &l, &len) != 0) {
+      ec = last_error();
+      return false;
+    }
+    out = {l.l_onoff != 0, l.l_linger};
+    return true;
+  }
+  static bool set_int(platform::handle h, const common::native_option& o, int v, std::error_code& ec) noexcept {
+    if (lwip_setsockopt(static_cast<int>(h), o.level, o.name, &v, sizeof v) != 0) {
+      ec = last_error();
+      return false;
+    }
+    return true;
+  }
+  static bool set_linger(platform::handle h, const common::native_option& o, common::linger_setting s,
+                         std::error_code& ec) noexcept {
+    struct linger l;
+    l.l_onoff = s.on ? 1 : 0;
+    l.l_linger = s.seconds;
+    if (lwip_setsockopt(static_cast<int>(h), o.level, o.name, &l, sizeof l) != 0) {
+      ec = last_error();
+      return false;
+    }
+    return true;
+  }
+};
 
 }  // namespace
 }  // namespace lwip
@@ -410,29 +386,9 @@ address peer_address(handle h, std::error_code& ec) { return name_of(h, lwip_get
 
 int getsockopt(handle h, sockopt opt, std::error_code& ec) noexcept {
   ec.clear();
-  int fd = fd_of(h, ec);
-  if (fd < 0) return 0;
-  int level = 0, name = 0;
-  if (!option(opt, level, name)) {
-    ec = std::make_error_code(std::errc::no_protocol_option);
-    return 0;
-  }
-  if (opt == sockopt::linger) {
-    struct linger l;
-    std::memset(&l, 0, sizeof l);
-    socklen_t len = sizeof l;
-    if (lwip_getsockopt(fd, level, name, &l, &len) != 0) {
-      ec = last_error();
-      return 0;
-    }
-    return l.l_onoff ? l.l_linger : -1;
-  }
-  int v = 0;
-  socklen_t len = sizeof v;
-  if (lwip_getsockopt(fd, level, name, &v, &len) != 0) {
-    ec = last_error();
-    return 0;
-  }
+  if (fd_of(h, ec) < 0) return 0;
+  int v = common::get_option<raw_options>(options, h, opt, ec);
+  if (ec) return 0;
   if (opt == sockopt::error) return v;  // raw value; pending_error() translates
   if (opt == sockopt::type) return v == SOCK_STREAM ? static_cast<int>(socket_type::stream)
                                    : v == SOCK_DGRAM ? static_cast<int>(socket_type::dgram) : v;
@@ -441,23 +397,8 @@ int getsockopt(handle h, sockopt opt, std::error_code& ec) noexcept {
 
 void setsockopt(handle h, sockopt opt, int value, std::error_code& ec) noexcept {
   ec.clear();
-  int fd = fd_of(h, ec);
-  if (fd < 0) return;
-  int level = 0, name = 0;
-  if (!option(opt, level, name)) {
-    ec = std::make_error_code(std::errc::no_protocol_option);
-    return;
-  }
-  int r;
-  if (opt == sockopt::linger) {
-    struct linger l;
-    l.l_onoff = value >= 0 ? 1 : 0;
-    l.l_linger = value >= 0 ? value : 0;
-    r = lwip_setsockopt(fd, level, name, &l, sizeof l);
-  } else {
-    r = lwip_setsockopt(fd, level, name, &value, sizeof value);
-  }
-  if (r != 0) ec = last_error();
+  if (fd_of(h, ec) < 0) return;
+  common::set_option<raw_options>(options, h, opt, value, ec);
 }
 
 std::error_code pending_error(handle h) noexcept {
@@ -476,12 +417,8 @@ std::error_code pending_error(handle h) noexcept {
 }
 
 void set_reuse_addr(handle h, std::error_code& ec) noexcept {
-#if SO_REUSE
+  // Without SO_REUSE the option does not exist: errc::no_protocol_option.
   setsockopt(h, sockopt::reuse_addr, 1, ec);
-#else
-  (void)h;  // lwIP built without SO_REUSE: the option does not exist
-  ec = std::make_error_code(std::errc::no_protocol_option);
-#endif
 }
 
 void set_blocking(handle h, bool blocking, std::error_code& ec) noexcept {
@@ -544,88 +481,20 @@ socket_type get_type(handle h, std::error_code& ec) noexcept {
 }
 
 void socket_pair(handle out[2], std::error_code& ec) noexcept {
-  // No socketpair() in lwIP: a TCP connection over the loopback interface,
-  // with TCP_NODELAY on both ends.
-  // The listener is closed before returning; the connect and accept are
-  // blocking (each waits on the tcpip thread, bounded by loopback delivery).
+  // No socketpair() in lwIP: a TCP connection over the loopback interface
+  // (127.0.0.1, or ::1 without IPv4), with TCP_NODELAY on both ends (a
+  // socketpair passes each write on at once; lwIP's delayed ACKs would
+  // otherwise hold small writes back). The connect and accept are blocking
+  // (each waits on the tcpip thread, bounded by loopback delivery).
   out[0] = out[1] = invalid_handle;
   ec.clear();
 #if LWIP_IPV4
-  family f = family::inet;
+  const family f = family::inet;
 #else
-  family f = family::inet6;
+  const family f = family::inet6;
 #endif
-  handle l = open(f, socket_type::stream, ec);
-  if (ec) return;
-  handle a = invalid_handle, b = invalid_handle;
-  std::error_code ignored;
-  do {
-    bind(l, address::loopback(f, 0), ec);
-    if (ec) break;
-    listen(l, 1, ec);
-    if (ec) break;
-    address where = local_address(l, ec);
-    if (ec) break;
-    a = open(f, socket_type::stream, ec);
-    if (ec) break;
-    set_blocking(a, true, ec);
-    if (ec) break;
-    connect(a, where, ec);
-    if (ec) break;
-    set_blocking(l, true, ec);
-    if (ec) break;
-    b = accept(l, nullptr, ec);  // returns a non-blocking socket
-    if (ec) break;
-    set_blocking(a, false, ec);
-    if (ec) break;
-    // A socketpair passes each write on at once: no Nagle delay on either
-    // end (lwIP's delayed ACKs would otherwise hold small writes back).
-    setsockopt(a, sockopt::tcp_nodelay, 1, ec);
-    if (ec) break;
-    setsockopt(b, sockopt::tcp_nodelay, 1, ec);
-    if (ec) break;
-  } while (false);
-  close(l, ignored);
-  if (ec) {
-    if (a != invalid_handle) close(a, ignored);
-    if (b != invalid_handle) close(b, ignored);
-    return;
-  }
-  out[0] = a;
-  out[1] = b;
-}
-
-address resolve(std::string_view host, std::uint16_t port, family f, std::error_code& ec) {
-  ec.clear();
-#ifdef ASYNCORE_LWIP_ENSURE_STARTED
-  ASYNCORE_LWIP_ENSURE_STARTED();
-#endif
-  // Numeric hosts and "localhost" need no resolver.
-  std::error_code pe;
-  address a = address::parse(host, port, pe);
-  if (!pe && a && (f == family::unspec || a.get_family() == f)) return a;
-#if LWIP_DNS
-  std::string name(host);
-  addrinfo hints;
-  std::memset(&hints, 0, sizeof hints);
-  hints.ai_family = f == family::inet ? AF_INET : f == family::inet6 ? AF_INET6 : AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  int r = lwip_getaddrinfo(name.c_str(), nullptr, &hints, &res);
-  if (r != 0 || !res) {
-    ec = make_error_code(errc::invalid_address);
-    return {};
-  }
-  address out = from_sockaddr(res->ai_addr, res->ai_addrlen);
-  lwip_freeaddrinfo(res);
-  out.set_port(port);
-  if (!out) ec = make_error_code(errc::invalid_address);
-  return out;
-#else
-  // lwIP built without DNS (LWIP_DNS 0): only numeric hosts resolve.
-  ec = make_error_code(errc::invalid_address);
-  return {};
-#endif
+  const common::loopback_pair_options how{/*exclusive_listener=*/false, /*check_peer=*/false, /*no_delay=*/true};
+  common::loopback_socket_pair(f, how, out, ec);
 }
 
 }  // namespace platform

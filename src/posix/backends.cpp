@@ -1,6 +1,11 @@
-// asyncore for C++ (POSIX): which backends this platform has.
+// asyncore for C++ (POSIX): which backends this platform has, and the
+// capabilities.
 #include "../platform.hpp"
 #include "../poller.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace asyncore {
 namespace detail {
@@ -29,6 +34,27 @@ std::unique_ptr<poller> make_poller(backend b, std::error_code& ec) {
 }
 
 bool has_backend(backend b) noexcept { return b != backend::epoll || posix::have_epoll(); }
+
+const capabilities& caps() noexcept {
+  static const capabilities c = [] {
+    capabilities k{};
+    k.platform = "posix";
+    k.local = true;
+    k.oob = true;
+    k.files = true;
+    k.pollhup = true;
+    int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd >= 0) {
+      sockaddr_in6 sin6{};
+      sin6.sin6_family = AF_INET6;
+      sin6.sin6_addr = in6addr_loopback;
+      k.ipv6 = ::bind(fd, reinterpret_cast<sockaddr*>(&sin6), sizeof sin6) == 0;
+      ::close(fd);
+    }
+    return k;
+  }();
+  return c;
+}
 
 }  // namespace platform
 }  // namespace detail

@@ -1,6 +1,7 @@
 // asyncore for C++ (POSIX): file_wrapper and file_dispatcher (Python A:589-647).
 #include <asyncore/file_dispatcher.hpp>
 
+#include "../or_throw.hpp"
 #include "posix.hpp"
 
 #include <fcntl.h>
@@ -55,9 +56,7 @@ file_wrapper::file_wrapper(int fd, std::error_code& ec) : fd_(-1) {
 
 #if ASYNCORE_HAS_EXCEPTIONS
 file_wrapper::file_wrapper(int fd) : fd_(-1) {
-  std::error_code ec;
-  fd_ = dup_cloexec(fd, ec);
-  detail::throw_if(ec, "dup");
+  fd_ = detail::or_throw("dup", [&](std::error_code& ec) { return dup_cloexec(fd, ec); });
 }
 #endif
 
@@ -102,21 +101,13 @@ void file_wrapper::close(std::error_code& ec) noexcept {
 
 #if ASYNCORE_HAS_EXCEPTIONS
 std::size_t file_wrapper::recv(void* buf, std::size_t n) {
-  std::error_code ec;
-  std::size_t r = recv(buf, n, ec);
-  detail::throw_if(ec, "read");
-  return r;
+  return detail::or_throw("read", [&](std::error_code& ec) { return recv(buf, n, ec); });
 }
 std::size_t file_wrapper::send(const void* data, std::size_t n) {
-  std::error_code ec;
-  std::size_t r = send(data, n, ec);
-  detail::throw_if(ec, "write");
-  return r;
+  return detail::or_throw("write", [&](std::error_code& ec) { return send(data, n, ec); });
 }
 void file_wrapper::close() {
-  std::error_code ec;
-  close(ec);
-  detail::throw_if(ec, "close");
+  detail::or_throw("close", [&](std::error_code& ec) { close(ec); });
 }
 #endif
 
@@ -128,9 +119,7 @@ file_dispatcher::file_dispatcher(int fd, socket_map* map, std::error_code& ec) :
 #if ASYNCORE_HAS_EXCEPTIONS
 file_dispatcher::file_dispatcher(int fd, socket_map* map) : dispatcher(map) {
   connected = true;
-  std::error_code ec;
-  set_file(fd, ec);
-  detail::throw_if(ec, "file_dispatcher");
+  detail::or_throw("file_dispatcher", [&](std::error_code& ec) { set_file(fd, ec); });
 }
 #endif
 

@@ -1,11 +1,18 @@
 # The POSIX platform layer (Linux, BSD, macOS, embedded Linux).
+#
+# Every platform directory has the same files for the same functions:
+# socket_ops, sockaddr, error, clock, backends (with the capabilities), and
+# one file per poller; src/socket_common.cpp has what they share. POSIX adds
+# file_dispatcher.cpp, and no_epoll.cpp where there is no epoll.
 set(_dir ${CMAKE_CURRENT_LIST_DIR})
 set(ASYNCORE_PLATFORM_SOURCES
   ${_dir}/backends.cpp
+  ${_dir}/clock.cpp
   ${_dir}/error.cpp
   ${_dir}/file_dispatcher.cpp
   ${_dir}/poll_poller.cpp
   ${_dir}/select_poller.cpp
+  ${_dir}/sockaddr.cpp
   ${_dir}/socket_ops.cpp
   ${_dir}/wake.cpp
 )

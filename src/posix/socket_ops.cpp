@@ -1,17 +1,14 @@
 // asyncore for C++ (POSIX): the socket half of the platform interface.
 #include "../platform.hpp"
+#include "../socket_common.hpp"
 #include "posix.hpp"
 #include "syscalls.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,9 +20,8 @@ namespace asyncore {
 namespace detail {
 
 namespace posix {
-namespace {
 
-int accept_nonblocking(int fd, sockaddr* sa, socklen_t* len) {
+int accept_nonblocking(int fd, sockaddr* sa, socklen_t* len) noexcept {
 #if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
   return ::accept4(fd, sa, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 #else
@@ -37,6 +33,9 @@ int accept_nonblocking(int fd, sockaddr* sa, socklen_t* len) {
   return c;
 #endif
 }
+
+#if ASYNCORE_TESTING
+namespace {
 
 syscall_table make_real() {
   syscall_table t;
@@ -55,71 +54,7 @@ syscall_table g_sys = g_real;
 
 syscall_table& sys() noexcept { return g_sys; }
 const syscall_table& real_sys() noexcept { return g_real; }
-
-socklen_t to_native(const address& a, sockaddr_storage& ss, std::error_code& ec) noexcept {
-  std::memset(&ss, 0, sizeof ss);
-  ec.clear();
-  switch (a.get_family()) {
-    case family::inet: {
-      auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-      sin->sin_family = AF_INET;
-      sin->sin_port = htons(a.port());
-      std::memcpy(&sin->sin_addr, a.bytes(), 4);
-      return sizeof(sockaddr_in);
-    }
-    case family::inet6: {
-      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-      sin6->sin6_family = AF_INET6;
-      sin6->sin6_port = htons(a.port());
-      sin6->sin6_flowinfo = htonl(a.flowinfo());
-      sin6->sin6_scope_id = a.scope_id();
-      std::memcpy(&sin6->sin6_addr, a.bytes(), 16);
-      return sizeof(sockaddr_in6);
-    }
-    case family::local: {
-      auto* sun = reinterpret_cast<sockaddr_un*>(&ss);
-      const std::string& p = a.path();
-      if (p.size() >= sizeof sun->sun_path) {
-        ec = std::make_error_code(std::errc::filename_too_long);
-        return 0;
-      }
-      sun->sun_family = AF_UNIX;
-      std::memcpy(sun->sun_path, p.data(), p.size());
-      return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + p.size() + (p.empty() || p[0] ? 1 : 0));
-    }
-    case family::unspec:
-      break;
-  }
-  ec = make_error_code(errc::invalid_address);
-  return 0;
-}
-
-address from_native(const sockaddr* sa, socklen_t len) {
-  if (len < static_cast<socklen_t>(sizeof(sa_family_t))) return address();
-  switch (sa->sa_family) {
-    case AF_INET: {
-      const auto* sin = reinterpret_cast<const sockaddr_in*>(sa);
-      return address::from_bytes(family::inet, reinterpret_cast<const std::uint8_t*>(&sin->sin_addr),
-                                 ntohs(sin->sin_port));
-    }
-    case AF_INET6: {
-      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(sa);
-      return address::from_bytes(family::inet6, reinterpret_cast<const std::uint8_t*>(&sin6->sin6_addr),
-                                 ntohs(sin6->sin6_port), sin6->sin6_scope_id, ntohl(sin6->sin6_flowinfo));
-    }
-    case AF_UNIX: {
-      const auto* sun = reinterpret_cast<const sockaddr_un*>(sa);
-      std::size_t n = len > static_cast<socklen_t>(offsetof(sockaddr_un, sun_path))
-                          ? static_cast<std::size_t>(len) - offsetof(sockaddr_un, sun_path)
-                          : 0;
-      if (n > sizeof sun->sun_path) n = sizeof sun->sun_path;
-      if (n && sun->sun_path[0] != '\0') n = ::strnlen(sun->sun_path, n);  // a path, NUL-terminated
-      return address::local(std::string_view(sun->sun_path, n));
-    }
-    default:
-      return address();
-  }
-}
+#endif
 
 }  // namespace posix
 
@@ -375,86 +310,71 @@ address peer_address(handle h, std::error_code& ec) {
 }
 
 namespace {
-bool option(sockopt opt, int& level, int& name) {
-  switch (opt) {
-    case sockopt::reuse_addr:
-      level = SOL_SOCKET, name = SO_REUSEADDR;
-      return true;
-    case sockopt::error:
-      level = SOL_SOCKET, name = SO_ERROR;
-      return true;
-    case sockopt::type:
-      level = SOL_SOCKET, name = SO_TYPE;
-      return true;
-    case sockopt::keep_alive:
-      level = SOL_SOCKET, name = SO_KEEPALIVE;
-      return true;
-    case sockopt::broadcast:
-      level = SOL_SOCKET, name = SO_BROADCAST;
-      return true;
-    case sockopt::rcvbuf:
-      level = SOL_SOCKET, name = SO_RCVBUF;
-      return true;
-    case sockopt::sndbuf:
-      level = SOL_SOCKET, name = SO_SNDBUF;
-      return true;
-    case sockopt::tcp_nodelay:
-      level = IPPROTO_TCP, name = TCP_NODELAY;
-      return true;
-    case sockopt::v6only:
-      level = IPPROTO_IPV6, name = IPV6_V6ONLY;
-      return true;
-    case sockopt::linger:
-      level = SOL_SOCKET, name = SO_LINGER;
-      return true;
+
+const common::option_table options = {
+    common::option(SOL_SOCKET, SO_REUSEADDR),
+    common::option(SOL_SOCKET, SO_ERROR),
+    common::option(SOL_SOCKET, SO_TYPE),
+    common::option(SOL_SOCKET, SO_KEEPALIVE),
+    common::option(SOL_SOCKET, SO_BROADCAST),
+    common::option(SOL_SOCKET, SO_RCVBUF),
+    common::option(SOL_SOCKET, SO_SNDBUF),
+    common::option(IPPROTO_TCP, TCP_NODELAY),
+    common::option(IPPROTO_IPV6, IPV6_V6ONLY),
+    common::option(SOL_SOCKET, SO_LINGER),
+};
+
+// The raw option calls common::get_option / set_option are built on.
+struct raw_options {
+  static bool get_int(handle h, const common::native_option& o, int& v, std::error_code& ec) noexcept {
+    socklen_t len = sizeof v;
+    if (::getsockopt(fd_of(h), o.level, o.name, &v, &len) < 0) {
+      ec = last_error();
+      return false;
+    }
+    return true;
   }
-  return false;
-}
+  static bool get_linger(handle h, const common::native_option& o, common::linger_setting& out,
+                         std::error_code& ec) noexcept {
+    struct linger l {};
+    socklen_t len = sizeof l;
+    if (::getsockopt(fd_of(h), o.level, o.name, &l, &len) < 0) {
+      ec = last_error();
+      return false;
+    }
+    out = {l.l_onoff != 0, l.l_linger};
+    return true;
+  }
+  static bool set_int(handle h, const common::native_option& o, int v, std::error_code& ec) noexcept {
+    if (::setsockopt(fd_of(h), o.level, o.name, &v, sizeof v) < 0) {
+      ec = last_error();
+      return false;
+    }
+    return true;
+  }
+  static bool set_linger(handle h, const common::native_option& o, common::linger_setting s,
+                         std::error_code& ec) noexcept {
+    struct linger l {};
+    l.l_onoff = s.on ? 1 : 0;
+    l.l_linger = s.seconds;
+    if (::setsockopt(fd_of(h), o.level, o.name, &l, sizeof l) < 0) {
+      ec = last_error();
+      return false;
+    }
+    return true;
+  }
+};
+
 }  // namespace
 
 int getsockopt(handle h, sockopt opt, std::error_code& ec) noexcept {
-  ec.clear();
-  int level = 0, name = 0;
-  if (!option(opt, level, name)) {
-    ec = std::make_error_code(std::errc::no_protocol_option);
-    return 0;
-  }
-  if (opt == sockopt::linger) {
-    struct linger l {};
-    socklen_t len = sizeof l;
-    if (::getsockopt(fd_of(h), level, name, &l, &len) < 0) {
-      ec = last_error();
-      return 0;
-    }
-    return l.l_onoff ? l.l_linger : -1;
-  }
-  int v = 0;
-  socklen_t len = sizeof v;
-  if (::getsockopt(fd_of(h), level, name, &v, &len) < 0) {
-    ec = last_error();
-    return 0;
-  }
-  if (opt == sockopt::error) return posix::translate(v).value();
+  int v = common::get_option<raw_options>(options, h, opt, ec);
+  if (!ec && opt == sockopt::error) return posix::translate(v).value();
   return v;
 }
 
 void setsockopt(handle h, sockopt opt, int value, std::error_code& ec) noexcept {
-  ec.clear();
-  int level = 0, name = 0;
-  if (!option(opt, level, name) || opt == sockopt::error || opt == sockopt::type) {
-    ec = std::make_error_code(std::errc::no_protocol_option);
-    return;
-  }
-  int r;
-  if (opt == sockopt::linger) {
-    struct linger l {};
-    l.l_onoff = value >= 0;
-    l.l_linger = value >= 0 ? value : 0;
-    r = ::setsockopt(fd_of(h), level, name, &l, sizeof l);
-  } else {
-    r = ::setsockopt(fd_of(h), level, name, &value, sizeof value);
-  }
-  if (r < 0) ec = last_error();
+  common::set_option<raw_options>(options, h, opt, value, ec);
 }
 
 std::error_code pending_error(handle h) noexcept {
@@ -467,11 +387,7 @@ std::error_code pending_error(handle h) noexcept {
   return posix::translate(v);
 }
 
-void set_reuse_addr(handle h, std::error_code& ec) noexcept {
-  ec.clear();
-  int one = 1;
-  if (::setsockopt(fd_of(h), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) ec = last_error();
-}
+void set_reuse_addr(handle h, std::error_code& ec) noexcept { setsockopt(h, sockopt::reuse_addr, 1, ec); }
 
 void set_blocking(handle h, bool blocking, std::error_code& ec) noexcept {
   ec.clear();
@@ -543,64 +459,6 @@ void socket_pair(handle out[2], std::error_code& ec) noexcept {
 #endif
   out[0] = sv[0];
   out[1] = sv[1];
-}
-
-address resolve(std::string_view host, std::uint16_t port, family f, std::error_code& ec) {
-  ec.clear();
-  addrinfo hints{};
-  hints.ai_family = f == family::inet ? AF_INET : f == family::inet6 ? AF_INET6 : AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  std::string h(host);
-  int rc = ::getaddrinfo(h.c_str(), nullptr, &hints, &res);
-  if (rc != 0 || !res) {
-    ec = rc == EAI_SYSTEM ? last_error() : make_error_code(errc::invalid_address);
-    return address();
-  }
-  address a = posix::from_native(res->ai_addr, res->ai_addrlen);
-  ::freeaddrinfo(res);
-  a.set_port(port);
-  return a;
-}
-
-std::int64_t monotonic_us() noexcept {
-  timespec ts;
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
-
-void sleep_us(std::int64_t us) noexcept {
-  if (us < 0) {
-    for (;;) ::pause();
-  }
-  timespec req;
-  std::int64_t sec = us / 1000000;
-  if (sec > 0x7fffffff) sec = 0x7fffffff;  // 32-bit time_t (armhf)
-  req.tv_sec = static_cast<time_t>(sec);
-  req.tv_nsec = static_cast<long>(us % 1000000) * 1000;
-  timespec rem;
-  while (::nanosleep(&req, &rem) < 0 && errno == EINTR) req = rem;
-}
-
-const capabilities& caps() noexcept {
-  static const capabilities c = [] {
-    capabilities k{};
-    k.platform = "posix";
-    k.local = true;
-    k.oob = true;
-    k.files = true;
-    k.pollhup = true;
-    int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
-    if (fd >= 0) {
-      sockaddr_in6 sin6{};
-      sin6.sin6_family = AF_INET6;
-      sin6.sin6_addr = in6addr_loopback;
-      k.ipv6 = ::bind(fd, reinterpret_cast<sockaddr*>(&sin6), sizeof sin6) == 0;
-      ::close(fd);
-    }
-    return k;
-  }();
-  return c;
 }
 
 }  // namespace platform

@@ -32,6 +32,7 @@
 //    is given up (libuv does the same: libuv/libuv#2896).
 //  - There is no SIGPIPE on Windows; send() never raises a signal.
 #include "platform.hpp"
+#include "socket_common.hpp"
 #include "winsock.hpp"
 
 #include <asyncore/error.hpp>
@@ -89,26 +90,67 @@ SOCKET finish_new_socket(SOCKET s, bool clear_inherit, std::error_code& ec) noex
   return s;
 }
 
-struct native_option {
-  int level;
-  int name;
+const common::option_table options = {
+    common::option(SOL_SOCKET, SO_EXCLUSIVEADDRUSE),  // see the top of this file
+    common::option(SOL_SOCKET, SO_ERROR),
+    common::option(SOL_SOCKET, SO_TYPE),
+    common::option(SOL_SOCKET, SO_KEEPALIVE),
+    common::option(SOL_SOCKET, SO_BROADCAST),
+    common::option(SOL_SOCKET, SO_RCVBUF),
+    common::option(SOL_SOCKET, SO_SNDBUF),
+    common::option(IPPROTO_TCP, TCP_NODELAY),
+    common::option(IPPROTO_IPV6, IPV6_V6ONLY),
+    common::option(SOL_SOCKET, SO_LINGER),
 };
 
-bool map_option(sockopt opt, native_option& out) noexcept {
-  switch (opt) {
-    case sockopt::reuse_addr: out = {SOL_SOCKET, SO_EXCLUSIVEADDRUSE}; return true;
-    case sockopt::error: out = {SOL_SOCKET, SO_ERROR}; return true;
-    case sockopt::type: out = {SOL_SOCKET, SO_TYPE}; return true;
-    case sockopt::keep_alive: out = {SOL_SOCKET, SO_KEEPALIVE}; return true;
-    case sockopt::broadcast: out = {SOL_SOCKET, SO_BROADCAST}; return true;
-    case sockopt::rcvbuf: out = {SOL_SOCKET, SO_RCVBUF}; return true;
-    case sockopt::sndbuf: out = {SOL_SOCKET, SO_SNDBUF}; return true;
-    case sockopt::tcp_nodelay: out = {IPPROTO_TCP, TCP_NODELAY}; return true;
-    case sockopt::v6only: out = {IPPROTO_IPV6, IPV6_V6ONLY}; return true;
-    case sockopt::linger: out = {SOL_SOCKET, SO_LINGER}; return true;
+// The raw option calls common::get_option / set_option are built on.
+struct raw_options {
+  static bool get_int(handle h, const common::native_option& o, int& value, std::error_code& ec) noexcept {
+    // Some options (TCP_NODELAY on older Windows) write a one-byte BOOLEAN:
+    // start from zero so the rest of the int stays zero.
+    value = 0;
+    int len = static_cast<int>(sizeof value);
+    if (::getsockopt(to_socket(h), o.level, o.name, reinterpret_cast<char*>(&value), &len) != 0) {
+      ec = win32::last_error();
+      return false;
+    }
+    if (len == 1) value = static_cast<unsigned char>(value & 0xff);
+    return true;
   }
-  return false;
-}
+  static bool get_linger(handle h, const common::native_option& o, common::linger_setting& out,
+                         std::error_code& ec) noexcept {
+    ::linger l;
+    std::memset(&l, 0, sizeof l);
+    int len = static_cast<int>(sizeof l);
+    if (::getsockopt(to_socket(h), o.level, o.name, reinterpret_cast<char*>(&l), &len) != 0) {
+      ec = win32::last_error();
+      return false;
+    }
+    out = {l.l_onoff != 0, static_cast<int>(l.l_linger)};
+    return true;
+  }
+  static bool set_int(handle h, const common::native_option& o, int value, std::error_code& ec) noexcept {
+    if (::setsockopt(to_socket(h), o.level, o.name, reinterpret_cast<const char*>(&value),
+                     static_cast<int>(sizeof value)) != 0) {
+      ec = win32::last_error();
+      return false;
+    }
+    return true;
+  }
+  static bool set_linger(handle h, const common::native_option& o, common::linger_setting s,
+                         std::error_code& ec) noexcept {
+    ::linger l;
+    std::memset(&l, 0, sizeof l);
+    l.l_onoff = static_cast<u_short>(s.on ? 1 : 0);
+    l.l_linger = static_cast<u_short>(s.seconds > 0xffff ? 0xffff : s.seconds);  // Winsock's u_short
+    if (::setsockopt(to_socket(h), o.level, o.name, reinterpret_cast<const char*>(&l),
+                     static_cast<int>(sizeof l)) != 0) {
+      ec = win32::last_error();
+      return false;
+    }
+    return true;
+  }
+};
 
 bool is_loopback(const address& a) noexcept {
   const std::uint8_t* b = a.bytes();
@@ -349,63 +391,23 @@ address peer_address(handle h, std::error_code& ec) {
 }
 
 int getsockopt(handle h, sockopt opt, std::error_code& ec) noexcept {
-  ec.clear();
-  native_option o;
-  if (!map_option(opt, o)) {
-    ec = std::make_error_code(std::errc::no_protocol_option);
-    return 0;
-  }
-  const SOCKET s = to_socket(h);
   if (opt == sockopt::error) {
+    ec.clear();
+    const SOCKET s = to_socket(h);
     int stashed = win32::take_stashed_error(s);
     if (stashed != 0) {
       win32::read_so_error(s);  // SO_ERROR reads and clears: keep that meaning
       return win32::translate(stashed).value();
     }
   }
-  if (opt == sockopt::linger) {
-    ::linger l;
-    std::memset(&l, 0, sizeof l);
-    int len = static_cast<int>(sizeof l);
-    if (::getsockopt(s, o.level, o.name, reinterpret_cast<char*>(&l), &len) != 0) {
-      ec = win32::last_error();
-      return 0;
-    }
-    return l.l_onoff ? static_cast<int>(l.l_linger) : -1;
-  }
-  // Some options (TCP_NODELAY on older Windows) write a one-byte BOOLEAN:
-  // start from zero so the rest of the int stays zero.
-  int value = 0;
-  int len = static_cast<int>(sizeof value);
-  if (::getsockopt(s, o.level, o.name, reinterpret_cast<char*>(&value), &len) != 0) {
-    ec = win32::last_error();
-    return 0;
-  }
-  if (len == 1) value = static_cast<unsigned char>(value & 0xff);
+  int value = common::get_option<raw_options>(options, h, opt, ec);
   // SO_ERROR: the portable value, as the POSIX layer returns it.
-  if (opt == sockopt::error) return win32::translate(value).value();
+  if (!ec && opt == sockopt::error) return win32::translate(value).value();
   return value;
 }
 
 void setsockopt(handle h, sockopt opt, int value, std::error_code& ec) noexcept {
-  ec.clear();
-  native_option o;
-  if (!map_option(opt, o) || opt == sockopt::error || opt == sockopt::type) {
-    ec = std::make_error_code(std::errc::no_protocol_option);
-    return;
-  }
-  int rc;
-  if (opt == sockopt::linger) {
-    ::linger l;
-    std::memset(&l, 0, sizeof l);
-    l.l_onoff = static_cast<u_short>(value < 0 ? 0 : 1);
-    l.l_linger = static_cast<u_short>(value < 0 ? 0 : (value > 0xffff ? 0xffff : value));
-    rc = ::setsockopt(to_socket(h), o.level, o.name, reinterpret_cast<const char*>(&l), static_cast<int>(sizeof l));
-  } else {
-    rc = ::setsockopt(to_socket(h), o.level, o.name, reinterpret_cast<const char*>(&value),
-                      static_cast<int>(sizeof value));
-  }
-  if (rc != 0) ec = win32::last_error();
+  common::set_option<raw_options>(options, h, opt, value, ec);
 }
 
 std::error_code pending_error(handle h) noexcept {
@@ -418,13 +420,7 @@ std::error_code pending_error(handle h) noexcept {
   return win32::translate(win32::read_so_error(s));
 }
 
-void set_reuse_addr(handle h, std::error_code& ec) noexcept {
-  ec.clear();
-  BOOL on = TRUE;
-  if (::setsockopt(to_socket(h), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&on),
-                   static_cast<int>(sizeof on)) != 0)
-    ec = win32::last_error();
-}
+void set_reuse_addr(handle h, std::error_code& ec) noexcept { setsockopt(h, sockopt::reuse_addr, 1, ec); }
 
 void set_blocking(handle h, bool blocking, std::error_code& ec) noexcept {
   ec.clear();
@@ -485,51 +481,6 @@ socket_type get_type(handle h, std::error_code& ec) noexcept {
   return type == SOCK_DGRAM ? socket_type::dgram : socket_type::stream;
 }
 
-namespace {
-
-// One attempt at socket_pair() over the loopback address of `f`.
-bool loopback_pair(family f, handle out[2], std::error_code& ec) noexcept {
-  std::error_code ignored;
-  handle listener = open(f, socket_type::stream, ec);
-  if (ec) return false;
-  handle client = invalid_handle;
-  handle server = invalid_handle;
-  address where, client_local;
-  set_reuse_addr(listener, ec);
-  if (!ec) bind(listener, address::loopback(f, 0), ec);
-  if (!ec) listen(listener, 1, ec);
-  if (!ec) where = local_address(listener, ec);
-  if (!ec) client = open(f, socket_type::stream, ec);
-  if (!ec) set_blocking(client, true, ec);
-  if (!ec) connect(client, where, ec);
-  if (!ec) set_blocking(client, false, ec);
-  if (!ec) client_local = local_address(client, ec);
-  if (!ec) set_blocking(listener, true, ec);
-  // Bounded: at most a few strangers are turned away.
-  for (int attempt = 0; !ec && attempt < 8 && server == invalid_handle; ++attempt) {
-    address peer;
-    handle candidate = accept(listener, &peer, ec);
-    if (ec) break;
-    if (peer == client_local) {
-      server = candidate;
-    } else {
-      close(candidate, ignored);
-    }
-  }
-  if (!ec && server == invalid_handle) ec = std::make_error_code(std::errc::connection_refused);
-  close(listener, ignored);
-  if (ec) {
-    if (client != invalid_handle) close(client, ignored);
-    if (server != invalid_handle) close(server, ignored);
-    return false;
-  }
-  out[0] = client;
-  out[1] = server;
-  return true;
-}
-
-}  // namespace
-
 // A connected TCP pair over loopback (Windows has no socketpair()). The
 // listener is exclusive (SO_EXCLUSIVEADDRUSE), accepts one connection, and
 // the accepted peer must be our own client (its address equals the client's
@@ -541,9 +492,10 @@ bool loopback_pair(family f, handle out[2], std::error_code& ec) noexcept {
 // first, then IPv6 loopback.
 void socket_pair(handle out[2], std::error_code& ec) noexcept {
   out[0] = out[1] = invalid_handle;
-  if (loopback_pair(family::inet, out, ec)) return;
+  const common::loopback_pair_options how{/*exclusive_listener=*/true, /*check_peer=*/true, /*no_delay=*/false};
+  if (common::loopback_socket_pair(family::inet, how, out, ec)) return;
   std::error_code first = ec;
-  if (loopback_pair(family::inet6, out, ec)) return;
+  if (common::loopback_socket_pair(family::inet6, how, out, ec)) return;
   ec = first;
 }
 

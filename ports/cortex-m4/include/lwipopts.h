@@ -20,6 +20,25 @@
 #define LWIP_COMPAT_SOCKETS         0
 #define LWIP_POSIX_SOCKETS_IO_NAMES 0
 #define LWIP_SOCKET_OFFSET          0
+/* One semaphore per thread for the sockets API. Without it every
+ * lwip_select and lwip_poll creates and deletes an RTOS semaphore (and every
+ * netconn keeps one of its own), so each loop iteration would allocate on
+ * the MCU; with it they use the calling thread's. The RTOS glue provides it
+ * (rtos_glue.c: a real port keeps it in the task's thread-local storage,
+ * e.g. FreeRTOS's pvTaskGetThreadLocalStoragePointer). */
+#define LWIP_NETCONN_SEM_PER_THREAD 1
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* sys_sem_t * as void *: arch/sys_arch.h, which defines it, comes later. */
+void *asyncore_cm4_thread_sem(void);
+void asyncore_cm4_thread_sem_free(void);
+#ifdef __cplusplus
+}
+#endif
+#define LWIP_NETCONN_THREAD_SEM_GET()   ((sys_sem_t *)asyncore_cm4_thread_sem())
+#define LWIP_NETCONN_THREAD_SEM_ALLOC() ((void)asyncore_cm4_thread_sem())
+#define LWIP_NETCONN_THREAD_SEM_FREE()  asyncore_cm4_thread_sem_free()
 #define SO_REUSE                    1
 #define LWIP_TCPIP_CORE_LOCKING     1
 #define LWIP_NETIF_API              0

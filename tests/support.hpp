@@ -16,7 +16,9 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <ostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace asyncore_test {
@@ -43,9 +45,32 @@ inline const char* family_name(family f) {
   }
 }
 
-inline std::string param_name(const testing::TestParamInfo<param>& info) {
-  return std::string(family_name(info.param.fam)) + "_" + asyncore::backend_name(info.param.be);
+/// Readable names for test parameters, used by every INSTANTIATE_TEST_SUITE_P
+/// (GoogleTest would otherwise print "2-byte object <00-01>"): a backend as
+/// "poll", a family as "ipv4", a param as "ipv4_poll", a tuple as its
+/// elements joined by '_'. Add an overload here for a new parameter type.
+inline std::string readable(backend b) { return asyncore::backend_name(b); }
+inline std::string readable(family f) { return family_name(f); }
+inline std::string readable(const param& p) { return readable(p.fam) + "_" + readable(p.be); }
+template <class... T>
+std::string readable(const std::tuple<T...>& t) {
+  std::string out;
+  std::apply([&out](const auto&... e) { ((out += (out.empty() ? "" : "_") + readable(e)), ...); }, t);
+  return out;
 }
+
+/// How GoogleTest prints a parameter in its messages ("where GetParam() =
+/// ipv4_poll"), found by argument-dependent lookup.
+inline void PrintTo(const param& p, std::ostream* os) { *os << readable(p); }
+
+/// The name generator: INSTANTIATE_TEST_SUITE_P(prefix, Suite, values, param_name).
+struct param_name_t {
+  template <class P>
+  std::string operator()(const testing::TestParamInfo<P>& info) const {
+    return readable(info.param);
+  }
+};
+inline constexpr param_name_t param_name{};
 
 /// Every backend x family (the CPython matrix plus epoll).
 inline std::vector<param> all_params() {
@@ -200,6 +225,29 @@ class base_client : public base_test_handler {
   address to_;
 };
 
+/// The leak check (tests/support.cpp). A listener registered for the whole
+/// suite binary takes a census of the process's open handles before and
+/// after every test and fails a test that ends with more than it started
+/// with, naming both counts and the new handles. Each platform takes its
+/// census in tests/<platform>/handle_census.cpp: POSIX counts descriptors
+/// (/proc/self/fd, or fcntl over every descriptor below the limit), Windows
+/// counts sockets (Winsock handles probed with getsockopt), lwIP counts the
+/// used entries of lwIP's socket table.
+struct handle_census {
+  const char* what = "handle";        ///< what is counted ("descriptor", "socket")
+  std::vector<std::string> handles;   ///< one readable name per open handle
+  bool supported = true;              ///< false: this platform cannot count
+};
+handle_census take_handle_census();
+/// The failure the listener reports, or empty when `after` holds no more
+/// handles than `before`.
+std::string leak_message(const handle_census& before, const handle_census& after);
+/// The line the suite binary prints first, before main() runs (ci/windows
+/// tells a Wine start-up failure from a test's failure by it).
+inline constexpr const char* start_marker = "asyncore_tests: process started";
+/// Whether the listener is on (ASYNCORE_TEST_NO_LEAK_CHECK turns it off).
+bool leak_check_registered();
+
 /// A map that is emptied at the end of each test (CPython's tearDown
 /// close_all(ignore_all=True)).
 struct map_guard {
@@ -208,5 +256,13 @@ struct map_guard {
 };
 
 }  // namespace asyncore_test
+
+// GoogleTest finds a printer for a value in the namespace of its type: the
+// library's enums print by name in test messages too (tuples of them, as the
+// lwIP suite's parameters, print element by element).
+namespace asyncore {
+inline void PrintTo(backend b, std::ostream* os) { *os << asyncore_test::readable(b); }
+inline void PrintTo(family f, std::ostream* os) { *os << asyncore_test::readable(f); }
+}  // namespace asyncore
 
 #endif  // ASYNCORE_TESTS_SUPPORT_HPP

@@ -13,6 +13,8 @@
 
 #include <asyncore/asyncore.hpp>
 
+#include "support.hpp"
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -38,11 +40,6 @@ class LwipBackend : public ::testing::TestWithParam<std::tuple<backend, family>>
   backend be() const { return std::get<0>(GetParam()); }
   family fam() const { return std::get<1>(GetParam()); }
 };
-
-std::string backend_label(const ::testing::TestParamInfo<std::tuple<backend, family>>& info) {
-  return std::string(asyncore::backend_name(std::get<0>(info.param))) +
-         (std::get<1>(info.param) == family::inet6 ? "_ipv6" : "_ipv4");
-}
 
 // Runs single iterations until `done()` or `max_iterations` (each waits at most
 // 50 ms): bounded, and never a sleep used as synchronisation.
@@ -413,6 +410,6 @@ TEST_P(LwipBackend, StickyErrorClosesWriteOnlyChannel) {
 INSTANTIATE_TEST_SUITE_P(Backends, LwipBackend,
                          ::testing::Combine(::testing::Values(backend::select, backend::poll),
                                             ::testing::Values(family::inet, family::inet6)),
-                         backend_label);
+                         asyncore_test::param_name);
 
 }  // namespace

@@ -42,8 +42,6 @@ namespace {
 using namespace asyncore_test;
 namespace w32 = asyncore::detail::win32;
 
-std::string backend_param_name(const testing::TestParamInfo<param>& info) { return param_name(info); }
-
 std::vector<param> both_backends(bool with_ipv6) {
   std::vector<param> v;
   for (family f : {family::inet, family::inet6}) {
@@ -198,7 +196,7 @@ TEST_P(Win32ManyChannels, MoreThan64ChannelsInOneLoop) {
   EXPECT_GT(most, 64u * 2) << "the loop never watched more than 128 channels at once";
 }
 
-INSTANTIATE_TEST_SUITE_P(Win32, Win32ManyChannels, testing::ValuesIn(both_backends(true)), backend_param_name);
+INSTANTIATE_TEST_SUITE_P(Win32, Win32ManyChannels, testing::ValuesIn(both_backends(true)), param_name);
 
 // -- a refused connect reaches handle_error ----------------------------------
 
@@ -245,7 +243,7 @@ TEST_P(Win32RefusedConnect, HandleErrorWithConnectionRefused) {
   EXPECT_FALSE(c.connected);
 }
 
-INSTANTIATE_TEST_SUITE_P(Win32, Win32RefusedConnect, testing::ValuesIn(both_backends(true)), backend_param_name);
+INSTANTIATE_TEST_SUITE_P(Win32, Win32RefusedConnect, testing::ValuesIn(both_backends(true)), param_name);
 
 // The workaround for WSAPoll before Windows 10 2004, on its own: the poller
 // hides WSAPoll's own report of the failure, as old Windows never makes it.
@@ -379,7 +377,7 @@ TEST_P(Win32GracefulClose, DataThenEofDeliveredExactlyOnce) {
   EXPECT_EQ(r.closes, 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(Win32, Win32GracefulClose, testing::ValuesIn(both_backends(true)), backend_param_name);
+INSTANTIATE_TEST_SUITE_P(Win32, Win32GracefulClose, testing::ValuesIn(both_backends(true)), param_name);
 
 // -- Winsock-specific platform choices -------------------------------------------
 

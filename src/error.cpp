@@ -23,6 +23,8 @@ class category : public std::error_category {
         return "the channel has no socket";
       case errc::descriptors_exhausted:
         return "no socket descriptors left";
+      case errc::host_not_found:
+        return "host not found";
     }
     return "unknown asyncore error";
   }

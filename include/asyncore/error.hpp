@@ -40,6 +40,8 @@ enum class errc {
   no_socket,
   /// The platform has no more descriptors for sockets (lwIP: MEMP_NUM_NETCONN).
   descriptors_exhausted,
+  /// Name resolution found no address for the host (unknown name).
+  host_not_found,
 };
 
 /// The category of asyncore::errc.

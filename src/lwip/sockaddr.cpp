@@ -98,7 +98,7 @@ address resolve(std::string_view host, std::uint16_t port, family f, std::error_
   addrinfo* res = nullptr;
   int r = lwip_getaddrinfo(name.c_str(), nullptr, &hints, &res);
   if (r != 0 || !res) {
-    ec = make_error_code(errc::invalid_address);
+    ec = make_error_code(r == EAI_NONAME || r == EAI_FAIL ? errc::host_not_found : errc::invalid_address);
     return {};
   }
   address out = from_sockaddr(res->ai_addr, res->ai_addrlen);
@@ -108,7 +108,7 @@ address resolve(std::string_view host, std::uint16_t port, family f, std::error_
   return out;
 #else
   // lwIP built without DNS (LWIP_DNS 0): only numeric hosts resolve.
-  ec = make_error_code(errc::invalid_address);
+  ec = make_error_code(errc::host_not_found);
   return {};
 #endif
 }

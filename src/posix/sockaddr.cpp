@@ -101,7 +101,9 @@ address resolve(std::string_view host, std::uint16_t port, family f, std::error_
   std::string h(host);
   int rc = ::getaddrinfo(h.c_str(), nullptr, &hints, &res);
   if (rc != 0 || !res) {
-    ec = rc == EAI_SYSTEM ? last_error() : make_error_code(errc::invalid_address);
+    ec = rc == EAI_SYSTEM ? last_error()
+         : (rc == EAI_NONAME || rc == EAI_AGAIN || rc == EAI_FAIL) ? make_error_code(errc::host_not_found)
+                                                                     : make_error_code(errc::invalid_address);
     return address();
   }
   address a = posix::from_native(res->ai_addr, res->ai_addrlen);

@@ -102,8 +102,9 @@ address resolve(std::string_view host, std::uint16_t port, family f, std::error_
     // getaddrinfo returns a WSA code (EAI_* are WSA codes on Windows). As on
     // POSIX, a name that does not resolve is errc::invalid_address; running
     // out of memory stays what it is.
-    ec = rc == WSA_NOT_ENOUGH_MEMORY || rc == WSAENOBUFS || rc == WSANOTINITIALISED
-             ? win32::translate(rc)
+    ec = rc == WSA_NOT_ENOUGH_MEMORY || rc == WSAENOBUFS || rc == WSANOTINITIALISED ? win32::translate(rc)
+         : rc == WSAHOST_NOT_FOUND || rc == WSATRY_AGAIN || rc == WSANO_RECOVERY || rc == WSANO_DATA
+             ? make_error_code(errc::host_not_found)
              : make_error_code(errc::invalid_address);
     return address();
   }

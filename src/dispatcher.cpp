@@ -380,6 +380,7 @@ void dispatcher::close(std::error_code& ec) {
   accepting = false;
   connecting = false;
   detail::cancel_owned(timers_);  // no timer of a closed channel runs
+  pending_resolve_.reset();       // nor the end of a connect by name
   del_channel();
   socket_.close(ec);
   if (ec == std::errc::not_connected || ec == std::errc::bad_file_descriptor) ec.clear();

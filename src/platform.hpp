@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -70,6 +71,11 @@ socket_type get_type(handle h, std::error_code& ec) noexcept;
 /// A connected stream pair.
 void socket_pair(handle out[2], std::error_code& ec) noexcept;
 address resolve(std::string_view host, std::uint16_t port, family f, std::error_code& ec);
+/// Resolves without blocking the caller: `done` runs once, from any thread
+/// (a worker, lwIP's thread) or inside this call when the answer is known
+/// at once (numeric hosts); the caller hands it to the loop.
+void resolve_async(std::string host, std::uint16_t port, family f,
+                   std::function<void(std::error_code, address)> done) noexcept;
 
 // -- time --------------------------------------------------------------------
 /// A monotonic clock in microseconds.

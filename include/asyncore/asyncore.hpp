@@ -14,6 +14,7 @@
 #include <asyncore/error.hpp>
 #include <asyncore/log.hpp>
 #include <asyncore/loop.hpp>
+#include <asyncore/resolve.hpp>
 #include <asyncore/socket.hpp>
 #include <asyncore/socket_map.hpp>
 #include <asyncore/timer.hpp>

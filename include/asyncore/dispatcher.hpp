@@ -179,6 +179,13 @@ class ASYNCORE_API dispatcher {
   /// returns. On an immediate failure `connecting` is reset (a fix) and
   /// the error is reported.
   void connect(const address& a, std::error_code& ec);
+  /// Connects by name without blocking the loop (see asyncore/resolve.hpp):
+  /// connecting=true at once; the name is resolved, the socket created if
+  /// there is none (of the resolved family), then connected. An unknown name,
+  /// a resolver timeout or a failed connect give handle_error with the cause
+  /// (errc::host_not_found, std::errc::timed_out, ...); success gives
+  /// handle_connect as for connect(address). close() abandons the request.
+  void connect(std::string_view host, std::uint16_t port, std::error_code& ec);
   /// One connection, or nullopt when there is none to take: would-block,
   /// a connection aborted before it was accepted, and protocol errors give
   /// nullopt with no error. Running out of descriptors or buffers gives
@@ -209,6 +216,7 @@ class ASYNCORE_API dispatcher {
   void bind(const address& a);
   void listen(int backlog);
   void connect(const address& a);
+  void connect(std::string_view host, std::uint16_t port);
   [[nodiscard]] std::optional<accepted_socket> accept();
   [[nodiscard]] std::size_t send(const void* data, std::size_t n);
   [[nodiscard]] std::size_t send(std::string_view data) { return send(data.data(), data.size()); }
@@ -294,6 +302,7 @@ class ASYNCORE_API dispatcher {
   std::int64_t accept_pause_us_ = 0;
   std::unique_ptr<std::vector<std::string>> ignore_log_types_;
   detail::timer_node* timers_ = nullptr;  // this channel's timers (cancelled by close)
+  std::shared_ptr<int> pending_resolve_;  // connect by name: dropped by close()
 };
 
 /// Creates a channel owned by its map (Python's "create and forget" pattern,

@@ -52,6 +52,7 @@
 #include "lwip/priv/tcpip_priv.h"
 #if LWIP_DNS
 #include "lwip/netdb.h"
+#include "lwip/dns.h"
 #endif
 
 #include <asyncore/address.hpp>

@@ -6,6 +6,7 @@
 #include "../platform.hpp"
 
 #include <cstring>
+#include <functional>
 #include <string>
 
 namespace asyncore {
@@ -110,6 +111,69 @@ address resolve(std::string_view host, std::uint16_t port, family f, std::error_
   // lwIP built without DNS (LWIP_DNS 0): only numeric hosts resolve.
   ec = make_error_code(errc::host_not_found);
   return {};
+#endif
+}
+
+#if LWIP_DNS
+namespace {
+// One DNS request in flight through lwIP's raw DNS API, run in lwIP's thread.
+struct dns_request {
+  std::string host;
+  std::uint16_t port;
+  family fam;
+  std::function<void(std::error_code, address)> done;
+};
+
+void dns_found(const char*, const ip_addr_t* ip, void* arg) {
+  dns_request* r = static_cast<dns_request*>(arg);
+  address a;
+  std::error_code ec;
+  if (!ip) {
+    ec = make_error_code(errc::host_not_found);
+  } else {
+    char text[64];
+    ipaddr_ntoa_r(ip, text, sizeof text);
+    a = address::parse(text, r->port, ec);
+  }
+  r->done(ec, a);
+  delete r;
+}
+
+void dns_start(void* arg) {  // in lwIP's thread (tcpip_callback)
+  dns_request* r = static_cast<dns_request*>(arg);
+  ip_addr_t ip;
+  const u8_t type = r->fam == family::inet6 ? LWIP_DNS_ADDRTYPE_IPV6
+                    : r->fam == family::inet ? LWIP_DNS_ADDRTYPE_IPV4
+                                             : LWIP_DNS_ADDRTYPE_DEFAULT;
+  const err_t e = dns_gethostbyname_addrtype(r->host.c_str(), &ip, dns_found, r, type);
+  if (e == ERR_OK) {
+    dns_found(r->host.c_str(), &ip, r);  // cached
+  } else if (e != ERR_INPROGRESS) {
+    dns_found(r->host.c_str(), nullptr, r);
+  }
+}
+}  // namespace
+#endif
+
+void resolve_async(std::string host, std::uint16_t port, family f,
+                   std::function<void(std::error_code, address)> done) noexcept {
+  // Numeric hosts and "localhost" are known at once (no resolver, no wait).
+  std::error_code pe;
+  address a = address::parse(host, port, pe);
+  if (!pe && a && (f == family::unspec || a.get_family() == f)) {
+    done(pe, a);
+    return;
+  }
+#if LWIP_DNS
+  dns_request* r = new dns_request{std::move(host), port, f, std::move(done)};
+  if (tcpip_callback(dns_start, r) != ERR_OK) {
+    std::function<void(std::error_code, address)> d = std::move(r->done);
+    delete r;
+    d(make_error_code(errc::descriptors_exhausted), address());
+  }
+#else
+  (void)f;
+  done(make_error_code(errc::host_not_found), address());  // no DNS in this lwIP
 #endif
 }
 

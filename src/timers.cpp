@@ -25,7 +25,7 @@ constexpr std::size_t keep_free = 64;  // recycled nodes kept per map; more are 
 // -- the heap -------------------------------------------------------------------------
 
 timer_queue::~timer_queue() {
-  for (timer_node* n : heap_) delete n;
+  for (const entry& e : heap_) delete e.node;
   while (free_) {
     timer_node* n = free_;
     free_ = n->next_free;
@@ -61,49 +61,50 @@ void timer_queue::release(timer_node* n) noexcept {
 }
 
 void timer_queue::push(timer_node* n) {
-  heap_.push_back(n);
-  place(heap_.size() - 1, n);
+  heap_.push_back(entry{n->when, n->seq, n});
+  n->heap_index = static_cast<std::uint32_t>(heap_.size() - 1);
   sift_up(heap_.size() - 1);
 }
 
 void timer_queue::erase(timer_node* n) noexcept {
   const std::size_t i = n->heap_index;
   n->heap_index = timer_node::npos;
-  timer_node* last = heap_.back();
+  const entry last = heap_.back();
   heap_.pop_back();
-  if (last == n) return;
+  if (last.node == n) return;
   place(i, last);
   sift_up(i);
-  sift_down(last->heap_index);
+  sift_down(last.node->heap_index);
 }
 
 void timer_queue::sift_up(std::size_t i) noexcept {
-  timer_node* n = heap_[i];
+  const entry e = heap_[i];
   while (i > 0) {
     const std::size_t parent = (i - 1) / 2;
-    if (!before(n, heap_[parent])) break;
+    if (!before(e, heap_[parent])) break;
     place(i, heap_[parent]);
     i = parent;
   }
-  place(i, n);
+  place(i, e);
 }
 
 void timer_queue::sift_down(std::size_t i) noexcept {
-  timer_node* n = heap_[i];
+  const entry e = heap_[i];
   const std::size_t size = heap_.size();
   for (;;) {
     std::size_t child = 2 * i + 1;
     if (child >= size) break;
     if (child + 1 < size && before(heap_[child + 1], heap_[child])) ++child;
-    if (!before(heap_[child], n)) break;
+    if (!before(heap_[child], e)) break;
     place(i, heap_[child]);
     i = child;
   }
-  place(i, n);
+  place(i, e);
 }
 
 void timer_queue::orphan_all() noexcept {
-  for (timer_node* n : heap_) {
+  for (const entry& e : heap_) {
+    timer_node* n = e.node;
     if (n->owner) core::timers(*n->owner) = nullptr;
     n->owner = nullptr;
     n->owner_prev = n->owner_next = nullptr;

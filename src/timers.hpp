@@ -60,8 +60,8 @@ class timer_queue {
   void release(timer_node* n) noexcept;
   void push(timer_node* n);
   void erase(timer_node* n) noexcept;
-  timer_node* top() const noexcept { return heap_.empty() ? nullptr : heap_[0]; }
-  void pop() noexcept { erase(heap_[0]); }
+  timer_node* top() const noexcept { return heap_.empty() ? nullptr : heap_[0].node; }
+  void pop() noexcept { erase(heap_[0].node); }
   bool empty() const noexcept { return heap_.empty(); }
   std::size_t size() const noexcept { return heap_.size(); }
   std::uint64_t take_seq() noexcept { return next_seq_++; }
@@ -70,17 +70,25 @@ class timer_queue {
   void orphan_all() noexcept;
 
  private:
-  static bool before(const timer_node* a, const timer_node* b) noexcept {
-    return a->when != b->when ? a->when < b->when : a->seq < b->seq;
+  // The keys live in the heap array itself, beside the node pointer: a sift
+  // compares without touching the nodes (one cache line per level instead of
+  // a node per comparison, which is what a large heap pays for).
+  struct entry {
+    std::int64_t when;
+    std::uint64_t seq;
+    timer_node* node;
+  };
+  static bool before(const entry& a, const entry& b) noexcept {
+    return a.when != b.when ? a.when < b.when : a.seq < b.seq;
   }
-  void place(std::size_t i, timer_node* n) noexcept {
-    heap_[i] = n;
-    n->heap_index = static_cast<std::uint32_t>(i);
+  void place(std::size_t i, const entry& e) noexcept {
+    heap_[i] = e;
+    e.node->heap_index = static_cast<std::uint32_t>(i);
   }
   void sift_up(std::size_t i) noexcept;
   void sift_down(std::size_t i) noexcept;
 
-  std::vector<timer_node*> heap_;
+  std::vector<entry> heap_;
   timer_node* free_ = nullptr;
   std::size_t free_count_ = 0;
   std::uint64_t next_seq_ = 0;

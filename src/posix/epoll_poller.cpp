@@ -41,8 +41,7 @@ std::uint32_t to_epoll(std::uint8_t want) {
 
 class epoll_poller final : public poller {
  public:
-  epoll_poller() : epfd_(::epoll_create1(EPOLL_CLOEXEC)) {}
-  bool valid() const noexcept { return epfd_ >= 0; }
+  explicit epoll_poller(int epfd) noexcept : epfd_(epfd) {}
   ~epoll_poller() override {
     if (epfd_ >= 0) ::close(epfd_);
   }
@@ -168,12 +167,12 @@ class epoll_poller final : public poller {
 std::unique_ptr<poller> make_epoll_poller(std::error_code& ec) {
   // The descriptor is made now, so a map that cannot have one (descriptors
   // exhausted) learns it here and is served by another backend.
-  auto p = std::make_unique<epoll_poller>();
-  if (!p->valid()) {
+  const int epfd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0) {
     ec = last_error();
     return nullptr;
   }
-  return p;
+  return std::make_unique<epoll_poller>(epfd);
 }
 bool have_epoll() noexcept { return true; }
 

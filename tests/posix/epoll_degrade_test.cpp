@@ -40,6 +40,12 @@ TEST(EpollDegrade, test_epoll_without_descriptors_degrades_to_poll) {
   ASSERT_TRUE(asyncore::socket_pair(a, peer, ec)) << ec.message();
   reader r(std::move(a), &map);
   ASSERT_EQ(peer.send("hi", 2, ec), 2u);
+  // The poll backend's poller exists before the descriptors run out (the
+  // sanitizers' own checks misfire when an object is made then).
+  asyncore::poll_once(0, asyncore::backend::poll, &map, ec);
+  ASSERT_TRUE(r.got.empty() || r.got == "hi");
+  r.got.clear();
+  ASSERT_EQ(peer.send("hi", 2, ec), 2u);
 
   // Use up the descriptors: lower the limit to what is open now, fill the holes.
   struct rlimit old {};

@@ -337,7 +337,7 @@ def chart(path, data):
               color=[colors[p] for p in PEERS], alpha=0.5)
     ax[2].set_xticks(list(xs), [PEER_NAMES[p] for p in PEERS])
     ax[2].set_ylabel("µs post to callback (median over rounds)")
-    ax[2].set_title("wake-up latency, idle loop (p50 solid, p99 light)")
+    ax[2].set_title("wake-up latency (p50 solid, p99 light)")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
 

@@ -205,12 +205,19 @@ TEST(TimeExamples, reconnecting_client) {
 
   // By name: "localhost", resolved to IPv4 (the server listens on 127.0.0.1).
   child client;
-  ASSERT_TRUE(client.start({examples_dir + "/reconnecting_client", "-4", "localhost", port_s}));
+  ASSERT_TRUE(client.start(
+      {examples_dir + "/reconnecting_client", "-4", "--connect-timeout", "0.3", "localhost", port_s}));
   output_reader out(client.out, &map, ec);
   ASSERT_FALSE(ec);
   ASSERT_TRUE(wait_for_text(out, "echo: hello 1\n", map, 10)) << out.text;
   EXPECT_EQ(out.text.rfind("connecting to localhost:" + port_s + "\nconnected to 127.0.0.1:" + port_s + "\n", 0), 0u)
       << out.text;
+  // The connect timeout was cancelled by the connect: still connected well
+  // after it would have fired.
+  const auto hold_until = clock_type::now() + std::chrono::duration<double>(1.0);
+  auto lost = [&] { return out.eof || out.text.find("disconnected") != std::string::npos; };
+  loop_until([&] { return lost() || clock_type::now() >= hold_until; }, map, backend::poll, 10);
+  ASSERT_EQ(out.text.find("disconnected"), std::string::npos) << out.text;
 
   // The server goes away; the client retries 0.1 s, 0.2 s, 0.4 s later.
   ASSERT_TRUE(stop_server(*server, *server_out, map)) << server_out->text;
@@ -249,6 +256,53 @@ TEST(TimeExamples, reconnecting_client) {
   EXPECT_TRUE(loop_until([&] { return out.eof; }, map, backend::poll, 10));
   EXPECT_EQ(client.wait(), 0);
   EXPECT_NE(out.text.find("stopped\n"), std::string::npos) << out.text;
+  asyncore::close_all(&map, true);
+#endif
+}
+
+// A server that does not answer: its listen queue is full (backlog 0 and one
+// connection nobody accepts), so a new connect is neither accepted nor
+// refused (Linux drops the SYN). The connect timeout ends each attempt, and
+// the delays still double.
+TEST(TimeExamples, reconnecting_client_connect_timeout) {
+#ifndef ASYNCORE_EXAMPLES_DIR
+  GTEST_SKIP() << "examples not built";
+#elif !defined(__linux__)
+  GTEST_SKIP() << "relies on Linux dropping a SYN to a full listen queue";
+#else
+  asyncore::socket_map map;
+  std::error_code ec;
+  struct deaf_listener : asyncore::dispatcher {
+    using dispatcher::dispatcher;
+    bool readable() override { return false; }  // never accepts
+    bool writable() override { return false; }
+  } listener(&map);
+  listener.create_socket(family::inet, asyncore::socket_type::stream, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  listener.bind(address("127.0.0.1", 0), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  listener.listen(0, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  const std::uint16_t port = listener.socket().getsockname(ec).port();
+  peer filler(&map);
+  ASSERT_TRUE(filler.start(port));
+  ASSERT_TRUE(loop_until([&] { return filler.connected || filler.closed; }, map, backend::poll, 10));
+  ASSERT_TRUE(filler.connected);
+
+  child client;
+  const auto started = clock_type::now();
+  ASSERT_TRUE(client.start({examples_dir + "/reconnecting_client", "--connect-timeout", "0.3", "127.0.0.1",
+                            std::to_string(port)}));
+  output_reader out(client.out, &map, ec);
+  ASSERT_FALSE(ec);
+  ASSERT_TRUE(wait_for_text(out, "disconnected, retrying in 0.1 s (connect timed out)\n", map, 10)) << out.text;
+  EXPECT_GE(std::chrono::duration<double>(clock_type::now() - started).count(), 0.3 * 0.9);
+  ASSERT_TRUE(wait_for_text(out, "disconnected, retrying in 0.2 s (connect timed out)\n", map, 10)) << out.text;
+  EXPECT_EQ(out.text.find("connected to"), std::string::npos) << out.text;
+
+  ::kill(client.pid, SIGTERM);
+  EXPECT_TRUE(loop_until([&] { return out.eof; }, map, backend::poll, 10));
+  EXPECT_EQ(client.wait(), 0);
   asyncore::close_all(&map, true);
 #endif
 }

@@ -1,6 +1,6 @@
 // The echo server of Python's asyncore documentation, in C++.
 //
-//     echo_server [--select | --poll | --epoll] [port]
+//     echo_server [--select | --poll | --epoll] [--idle-timeout SECONDS] [port]
 //
 // Listens on 127.0.0.1:<port> (the last argument; 0 picks a free port, and
 // the line "listening on 127.0.0.1:<port>" tells which), echoes every byte it
@@ -8,6 +8,12 @@
 // SIGINT. A client that resets its connection only ends that connection.
 // The default backend is poll, which has no descriptor limit (select stops
 // at FD_SETSIZE, 1024 on Linux).
+//
+// With --idle-timeout, a connection that neither sends nor receives anything
+// for SECONDS is closed (the line "idle <peer> closed" says so): each
+// connection has its own timer (dispatcher::call_later), reset on activity;
+// it belongs to the channel, so a connection that closes first takes its
+// timer with it.
 #include <asyncore/asyncore.hpp>
 
 #include <csignal>
@@ -48,8 +54,38 @@ class echo_handler : public asyncore::dispatcher_with_send {
   std::string_view type_name() const override { return "echo_handler"; }
 };
 
+// An echo_handler that closes itself after `timeout` seconds without
+// traffic. The timer is the channel's own: close() (ours, or the client's
+// end of stream) cancels it, so it never fires on a closed connection.
+class idle_echo_handler : public echo_handler {
+ public:
+  idle_echo_handler(asyncore::socket sock, asyncore::socket_map* map, double timeout, std::error_code& ec)
+      : echo_handler(std::move(sock), map, ec) {
+    if (!ec) idle_ = call_later(timeout, [this] { on_idle(); });
+  }
+  void handle_read() override {
+    idle_.reset();  // the same delay again, from now
+    echo_handler::handle_read();
+  }
+  void handle_write() override {
+    idle_.reset();  // a slow reader draining a long echo is not idle either
+    echo_handler::handle_write();
+  }
+  std::string_view type_name() const override { return "idle_echo_handler"; }
+
+ private:
+  void on_idle() {
+    std::printf("idle %s closed\n", addr.to_string().c_str());
+    std::fflush(stdout);
+    close();
+  }
+  asyncore::timer idle_;
+};
+
 class echo_server : public asyncore::dispatcher {
  public:
+  double idle_timeout = 0;  // seconds; 0: connections never time out
+
   echo_server(asyncore::socket_map* map, std::uint16_t port, std::error_code& ec) : dispatcher(map) {
     create_socket(asyncore::family::inet, asyncore::socket_type::stream, ec);
     if (ec) return;
@@ -60,6 +96,10 @@ class echo_server : public asyncore::dispatcher {
   }
   void handle_accepted(asyncore::socket sock, const asyncore::address&) override {
     std::error_code ec;
+    if (idle_timeout > 0) {
+      asyncore::make_owned<idle_echo_handler>(std::move(sock), map(), idle_timeout, ec);
+      return;
+    }
     asyncore::make_owned<echo_handler>(std::move(sock), map(), ec);
   }
   std::string_view type_name() const override { return "echo_server"; }
@@ -70,6 +110,7 @@ class echo_server : public asyncore::dispatcher {
 int main(int argc, char** argv) {
   asyncore::backend be = asyncore::backend::poll;
   std::uint16_t port = 8007;
+  double idle_timeout = 0;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--select")) {
       be = asyncore::backend::select;
@@ -77,6 +118,8 @@ int main(int argc, char** argv) {
       be = asyncore::backend::poll;
     } else if (!std::strcmp(argv[i], "--epoll")) {
       be = asyncore::backend::epoll;
+    } else if (!std::strcmp(argv[i], "--idle-timeout") && i + 1 < argc) {
+      idle_timeout = std::strtod(argv[++i], nullptr);
     } else if (i == argc - 1) {
       port = static_cast<std::uint16_t>(std::strtoul(argv[i], nullptr, 10));
     } else {
@@ -94,6 +137,7 @@ int main(int argc, char** argv) {
   asyncore::socket_map map;
   std::error_code ec;
   echo_server server(&map, port, ec);
+  server.idle_timeout = idle_timeout;
   if (ec) {
     std::fprintf(stderr, "echo_server: %s\n", ec.message().c_str());
     return 1;

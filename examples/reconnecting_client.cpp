@@ -50,22 +50,6 @@ volatile std::sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
 
 // Name resolution with the result delivered in the loop, as a callback.
-// TODO(resolve): asyncore::resolve -- replace this function by
-// asyncore::resolve (<asyncore/resolve.hpp>; same parameters, does not block
-// the loop) once it is merged. Until then it resolves synchronously (which
-// blocks the loop while the resolver works) and hands the result over
-// through call_soon, so the callback already runs where the real one will:
-// in the loop, never inside this call.
-void resolve_then(std::string_view host, std::uint16_t port,
-                  std::function<void(const std::error_code&, const asyncore::address&)> done,
-                  asyncore::socket_map* map = nullptr, asyncore::family f = asyncore::family::unspec,
-                  double timeout = 30.0) {
-  (void)timeout;  // the blocking resolver has its own
-  std::error_code ec;
-  asyncore::address a = asyncore::address::resolve(host, port, f, ec);
-  asyncore::call_soon([done = std::move(done), ec, a] { done(ec, a); }, map);
-}
-
 class client;
 
 // One connection attempt and, if it succeeds, the connection. Lines in,
@@ -105,7 +89,7 @@ class client {
   void connect() {
     std::printf("connecting to %s:%u\n", host_.c_str(), static_cast<unsigned>(port_));
     std::fflush(stdout);
-    resolve_then(
+    asyncore::resolve(  // on a worker thread: the loop never blocks on the resolver
         host_, port_,
         [this](const std::error_code& ec, const asyncore::address& a) {
           if (ec) {

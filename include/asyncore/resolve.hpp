@@ -9,7 +9,7 @@
 // On POSIX and Windows a worker thread runs the system resolver
 // (getaddrinfo) and hands the result back with call_soon_threadsafe; on lwIP
 // numeric hosts and "localhost" resolve at once and names go to lwIP's DNS
-// where it is built in (LWIP_DNS), from lwIP's own thread. The callback runs
+// where it is built in, from lwIP's own thread. The callback runs
 // once, in the loop of `map` (its thread), never inside resolve(): with the
 // first address found (its port set), or with errc::host_not_found (an
 // unknown name), std::errc::timed_out (no answer within `timeout` seconds),

@@ -268,6 +268,43 @@ TEST_P(Alloc, test_async_chat_line_echo_allocates_nothing) {
   run_case<line_echo>(GetParam().be);
 }
 
+// Timers on a firmware budget: once warmed up, call_every fires, re-armed
+// call_later timers and call_soon_threadsafe posts allocate nothing.
+TEST_P(Alloc, test_call_every_fires_allocate_nothing) {
+  ASYNCORE_SKIP_UNDER_SANITIZER();
+  ASYNCORE_SKIP_UNSUPPORTED(GetParam());
+  asyncore::socket_map map;
+  asyncore::socket a, b;
+  std::error_code ec;
+  ASSERT_TRUE(asyncore::socket_pair(a, b, ec)) << ec.message();
+  asyncore::dispatcher keep(std::move(a), &map, ec);  // the loop waits on something
+  int fires = 0, posted = 0;
+  asyncore::timer every = asyncore::call_every(1e-6, [&] { ++fires; }, &map);
+  asyncore::timer once;
+  std::function<void()> rearm;  // made before counting: the callable itself is not what is measured
+  int* pfires = &fires;
+  once = asyncore::call_later(0, [pfires] { ++*pfires; }, &map);
+  auto iterate = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      asyncore::poll_once(0, GetParam().be, &map, ec);
+      once.reset();
+      (void)asyncore::call_soon_threadsafe([&posted] { ++posted; }, &map, ec);
+    }
+  };
+  iterate(200);  // warm-up: the map's vectors reach their steady size
+  const int before = fires;
+  t_allocations = 0;
+  t_counting = true;
+  iterate(2000);
+  t_counting = false;
+  EXPECT_GT(fires - before, 2000);
+  EXPECT_GT(posted, 2000);
+  EXPECT_EQ(t_allocations, 0u) << "heap allocations in 2000 iterations of timer fires and posts";
+  every.cancel();
+  once.cancel();
+  keep.close();
+}
+
 INSTANTIATE_TEST_SUITE_P(asyncore, Alloc, testing::ValuesIn(backend_params()), param_name);
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include <asyncore/asyncore.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -26,11 +27,20 @@ constexpr int exit_ok = 0;       // done, or stopped by SIGTERM/SIGINT
 constexpr int exit_failure = 1;  // a run-time failure, reported on stderr
 constexpr int exit_usage = 2;    // a bad command line: message and usage on stderr
 
-// The program's name for messages: argv[0] without its directory.
+// The program's name for messages: argv[0] without its directory (either
+// slash) and without a Windows ".exe". The buffer holds a copy.
 inline const char* program_name(const char* argv0) {
+  static char name[128];
   if (!argv0 || !*argv0) return "example";
-  const char* slash = std::strrchr(argv0, '/');
-  return slash ? slash + 1 : argv0;
+  const char* base = argv0;
+  for (const char* p = argv0; *p; ++p)
+    if (*p == '/' || *p == '\\') base = p + 1;
+  std::size_t n = std::strlen(base);
+  if (n > 4 && (!std::strcmp(base + n - 4, ".exe") || !std::strcmp(base + n - 4, ".EXE"))) n -= 4;
+  if (n >= sizeof name) n = sizeof name - 1;
+  std::memcpy(name, base, n);
+  name[n] = '\0';
+  return name;
 }
 
 // `usage` is the full text printed by --help: the synopsis line(s) first,

@@ -3,8 +3,22 @@
 //
 //     chat_server --demo     # a scripted exchange between three clients, then exit 0
 //     chat_server [--select | --poll | --epoll] [port]
-//                            # serve on 127.0.0.1:<port> (default 8023) for nc/telnet;
-//                            # prints "listening on 127.0.0.1:<port>", exits 0 on SIGTERM
+//                            # serve on 127.0.0.1:<port> (default 8023; 0 picks a free
+//                            # port); prints "listening on 127.0.0.1:<port>" and a client
+//                            # command; exits 0 on SIGTERM or SIGINT
+//     chat_server --help
+//
+// A client that every Debian/Ubuntu system has is bash itself (its /dev/tcp
+// redirection; nc and telnet are not installed by default):
+//     bash -c 'exec 3<>/dev/tcp/127.0.0.1/8023; cat <&3 & cat >&3'
+// Type lines; /quit leaves (then Ctrl-D ends the local cat). nc or telnet
+// work as well where they are installed.
+//
+// Exit status: 0 the demo's exchange completed, the server was stopped by
+// SIGTERM/SIGINT, or --help; 1 the demo stalled, or the server cannot listen
+// (the port is taken, ...) or its loop failed; 2 bad arguments (an unknown
+// option, a port that is not 0..65535, two ports, --demo with other
+// arguments, a backend this system lacks).
 //
 // Protocol, one line each way (clients may end lines with "\n" or "\r\n"):
 //     /nick NAME    rename yourself        /quit    leave
@@ -16,6 +30,8 @@
 // each step waits (boundedly) until the lines it causes have arrived.
 #include <asyncore/asynchat.hpp>
 #include <asyncore/asyncore.hpp>
+
+#include "cli.hpp"
 
 #include <chrono>
 #include <csignal>
@@ -256,8 +272,9 @@ int serve(asyncore::backend be, std::uint16_t port) {
     std::fprintf(stderr, "chat_server: %s\n", ec.message().c_str());
     return 1;
   }
-  std::printf("listening on %s (%s); try: nc 127.0.0.1 %u\n", server.socket().getsockname(ec).to_string().c_str(),
-              asyncore::backend_name(be), unsigned{server.port()});
+  std::printf("listening on %s (%s); try: bash -c 'exec 3<>/dev/tcp/127.0.0.1/%u; cat <&3 & cat >&3'\n",
+              server.socket().getsockname(ec).to_string().c_str(), asyncore::backend_name(be),
+              unsigned{server.port()});
   std::fflush(stdout);
   // Short iterations, so a signal is noticed within 0.2 s.
   while (!g_stop && !map.empty()) {
@@ -272,30 +289,36 @@ int serve(asyncore::backend be, std::uint16_t port) {
   return 0;
 }
 
+const char usage[] =
+    "usage: chat_server --demo\n"
+    "       chat_server [--select | --poll | --epoll] [port]\n"
+    "       chat_server --help\n"
+    "\n"
+    "A chat server on async_chat: each line a client sends goes to the others.\n"
+    "  --demo                      run a scripted exchange between three clients\n"
+    "                              in this process, then exit\n"
+    "  [port]                      serve on 127.0.0.1:<port> (default 8023; 0 picks\n"
+    "                              a free port and prints it) until SIGTERM/SIGINT\n"
+    "  --select, --poll, --epoll   the loop's backend (default: poll)\n"
+    "  -h, --help                  this text\n"
+    "Client: bash -c 'exec 3<>/dev/tcp/127.0.0.1/8023; cat <&3 & cat >&3'\n"
+    "  (or nc/telnet where installed); /nick NAME renames, /quit leaves.\n"
+    "Exit status: 0 done or stopped by a signal; 1 the demo stalled, or cannot\n"
+    "listen, or the loop failed; 2 bad arguments.\n";
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  asyncore::backend be = asyncore::backend::poll;
-  std::uint16_t port = 8023;
+  example_cli::command_line cli(argc, argv, usage);
+  cli.handle_help();
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--demo")) {
+      if (argc != 2) return cli.usage_error("--demo takes no other arguments");
       return run_demo();
-    } else if (!std::strcmp(argv[i], "--select")) {
-      be = asyncore::backend::select;
-    } else if (!std::strcmp(argv[i], "--poll")) {
-      be = asyncore::backend::poll;
-    } else if (!std::strcmp(argv[i], "--epoll")) {
-      be = asyncore::backend::epoll;
-    } else if (i == argc - 1) {
-      port = static_cast<std::uint16_t>(std::strtoul(argv[i], nullptr, 10));
-    } else {
-      std::fprintf(stderr, "usage: %s --demo | %s [--select | --poll | --epoll] [port]\n", argv[0], argv[0]);
-      return 2;
     }
   }
-  if (!asyncore::has_backend(be)) {
-    std::fprintf(stderr, "backend %s is not available here\n", asyncore::backend_name(be));
-    return 2;
-  }
+  asyncore::backend be = asyncore::backend::poll;
+  std::uint16_t port = 8023;
+  if (int rc = example_cli::parse_server_args(cli, argc, argv, be, port)) return rc;
   return serve(be, port);
 }

@@ -1,9 +1,10 @@
 // The echo server of Python's asyncore documentation, in C++.
 //
 //     echo_server [--select | --poll | --epoll] [--idle-timeout SECONDS] [port]
+//     echo_server --help
 //
-// Listens on 127.0.0.1:<port> (the last argument; 0 picks a free port, and
-// the line "listening on 127.0.0.1:<port>" tells which), echoes every byte it
+// Listens on 127.0.0.1:<port> (default 8007; 0 picks a free port, and the
+// line "listening on 127.0.0.1:<port>" tells which), echoes every byte it
 // receives until the client closes, and exits with status 0 on SIGTERM or
 // SIGINT. A client that resets its connection only ends that connection.
 // The default backend is poll, which has no descriptor limit (select stops
@@ -14,12 +15,19 @@
 // connection has its own timer (dispatcher::call_later), reset on activity;
 // it belongs to the channel, so a connection that closes first takes its
 // timer with it.
+//
+// Exit status: 0 stopped by SIGTERM/SIGINT, or --help; 1 cannot listen (the
+// port is taken, ...) or the loop failed; 2 bad arguments (an unknown option,
+// a port that is not 0..65535, two ports, a backend this system lacks).
 #include <asyncore/asyncore.hpp>
+
+#include "cli.hpp"
 
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 #include <string>
 
 namespace {
@@ -105,32 +113,40 @@ class echo_server : public asyncore::dispatcher {
   std::string_view type_name() const override { return "echo_server"; }
 };
 
+const char usage[] =
+    "usage: echo_server [--select | --poll | --epoll] [--idle-timeout SECONDS] [port]\n"
+    "       echo_server --help\n"
+    "\n"
+    "Echoes every byte back to each client, on 127.0.0.1:<port> (default 8007;\n"
+    "0 picks a free port and prints it). Stops with status 0 on SIGTERM or SIGINT.\n"
+    "  --select, --poll, --epoll   the loop's backend (default: poll)\n"
+    "  --idle-timeout SECONDS      close a connection idle that long\n"
+    "  -h, --help                  this text\n"
+    "Exit status: 0 stopped by a signal; 1 cannot listen or the loop failed;\n"
+    "2 bad arguments.\n";
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  example_cli::command_line cli(argc, argv, usage);
+  cli.handle_help();
   asyncore::backend be = asyncore::backend::poll;
   std::uint16_t port = 8007;
+  // --idle-timeout SECONDS is this example's own option; the rest are the
+  // examples' common server arguments (examples/cli.hpp).
   double idle_timeout = 0;
+  std::vector<char*> rest{argv[0]};
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--select")) {
-      be = asyncore::backend::select;
-    } else if (!std::strcmp(argv[i], "--poll")) {
-      be = asyncore::backend::poll;
-    } else if (!std::strcmp(argv[i], "--epoll")) {
-      be = asyncore::backend::epoll;
-    } else if (!std::strcmp(argv[i], "--idle-timeout") && i + 1 < argc) {
-      idle_timeout = std::strtod(argv[++i], nullptr);
-    } else if (i == argc - 1) {
-      port = static_cast<std::uint16_t>(std::strtoul(argv[i], nullptr, 10));
+    if (!std::strcmp(argv[i], "--idle-timeout")) {
+      char* end = nullptr;
+      if (i + 1 >= argc || (idle_timeout = std::strtod(argv[i + 1], &end), *end != '\0') || !(idle_timeout > 0))
+        return cli.usage_error("--idle-timeout takes a number of seconds above 0");
+      ++i;
     } else {
-      std::fprintf(stderr, "usage: %s [--select | --poll | --epoll] [port]\n", argv[0]);
-      return 2;
+      rest.push_back(argv[i]);
     }
   }
-  if (!asyncore::has_backend(be)) {
-    std::fprintf(stderr, "backend %s is not available here\n", asyncore::backend_name(be));
-    return 2;
-  }
+  if (int rc = example_cli::parse_server_args(cli, static_cast<int>(rest.size()), rest.data(), be, port)) return rc;
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
 

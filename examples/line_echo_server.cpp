@@ -1,6 +1,7 @@
 // A line-echo server on async_chat: every line a client sends comes back.
 //
 //     line_echo_server [--select | --poll | --epoll] [port]
+//     line_echo_server --help
 //
 // The same command line as echo_server: listens on 127.0.0.1:<port> (the
 // last argument, default 8007; 0 picks a free port, and the line
@@ -8,8 +9,14 @@
 // terminated, a "\r" before it kept) as soon as it is complete, and exits
 // with status 0 on SIGTERM or SIGINT. A line longer than max_record_size()
 // (ASYNCORE_DEFAULT_MAX_RECORD, 1 MiB) ends that connection.
+//
+// Exit status: 0 stopped by SIGTERM/SIGINT, or --help; 1 cannot listen (the
+// port is taken, ...) or the loop failed; 2 bad arguments (an unknown option,
+// a port that is not 0..65535, two ports, a backend this system lacks).
 #include <asyncore/asynchat.hpp>
 #include <asyncore/asyncore.hpp>
+
+#include "cli.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -67,29 +74,26 @@ class line_echo_server : public asyncore::dispatcher {
   std::string_view type_name() const override { return "line_echo_server"; }
 };
 
+const char usage[] =
+    "usage: line_echo_server [--select | --poll | --epoll] [port]\n"
+    "       line_echo_server --help\n"
+    "\n"
+    "Sends every line (\"\\n\" terminated) back to its client as soon as it is\n"
+    "complete, on 127.0.0.1:<port> (default 8007; 0 picks a free port and prints\n"
+    "it). Stops with status 0 on SIGTERM or SIGINT.\n"
+    "  --select, --poll, --epoll   the loop's backend (default: poll)\n"
+    "  -h, --help                  this text\n"
+    "Exit status: 0 stopped by a signal; 1 cannot listen or the loop failed;\n"
+    "2 bad arguments.\n";
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  example_cli::command_line cli(argc, argv, usage);
+  cli.handle_help();
   asyncore::backend be = asyncore::backend::poll;
   std::uint16_t port = 8007;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--select")) {
-      be = asyncore::backend::select;
-    } else if (!std::strcmp(argv[i], "--poll")) {
-      be = asyncore::backend::poll;
-    } else if (!std::strcmp(argv[i], "--epoll")) {
-      be = asyncore::backend::epoll;
-    } else if (i == argc - 1) {
-      port = static_cast<std::uint16_t>(std::strtoul(argv[i], nullptr, 10));
-    } else {
-      std::fprintf(stderr, "usage: %s [--select | --poll | --epoll] [port]\n", argv[0]);
-      return 2;
-    }
-  }
-  if (!asyncore::has_backend(be)) {
-    std::fprintf(stderr, "backend %s is not available here\n", asyncore::backend_name(be));
-    return 2;
-  }
+  if (int rc = example_cli::parse_server_args(cli, argc, argv, be, port)) return rc;
   // The library never touches signal handlers; the program owns them.
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);

@@ -84,7 +84,7 @@ TEST(LwipPlatform, NoOutOfBandData) {
   asyncore::socket a, b;
   std::error_code ec;
   ASSERT_TRUE(asyncore::socket_pair(a, b, ec)) << ec.message();
-  a.send("x", 1, ec, asyncore::send_flags::oob);
+  (void)a.send("x", 1, ec, asyncore::send_flags::oob);
   EXPECT_EQ(ec, std::errc::operation_not_supported);
 }
 
@@ -178,7 +178,7 @@ class plain_client : public dispatcher {
   void handle_read() override {
     char buf[256];
     std::error_code ec;
-    recv(buf, sizeof buf, ec);
+    (void)recv(buf, sizeof buf, ec);
   }
   void handle_error(const asyncore::error_cause& c) override {
     ++errors;
@@ -320,12 +320,12 @@ class reset_victim : public dispatcher {
     ++reads;
     char buf[64];
     std::error_code ec;
-    recv(buf, sizeof buf, ec);
+    (void)recv(buf, sizeof buf, ec);
   }
   void handle_write() override {
     ++writes;
     std::error_code ec;
-    send("y", 1, ec);
+    (void)send("y", 1, ec);
   }
   void handle_close() override {
     ++closes;
@@ -358,7 +358,7 @@ void reset_connection(socket_map& map, reset_victim& victim, family f) {
   ASSERT_FALSE(ec) << ec.message();
   asyncore::socket server = listener.accept(nullptr, ec);
   ASSERT_FALSE(ec) << ec.message();
-  c.send("unread", 6, ec);  // server never reads it
+  (void)c.send("unread", 6, ec);  // server never reads it
   ASSERT_FALSE(ec) << ec.message();
   // Closing the server end now sends a RST: lwIP resets a connection closed
   // with unread data, or that receives data after its close.

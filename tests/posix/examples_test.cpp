@@ -267,3 +267,146 @@ TEST(Examples, line_echo_server) {
 }
 
 }  // namespace
+
+// -- command lines: --help, -h and bad arguments, for every example -------------
+//
+// examples/cli.hpp: --help/-h print the usage on stdout and exit 0 (a server
+// does not start); a bad argument prints "<name>: <why>" and the synopsis on
+// stderr and exits 2, with nothing on stdout.
+namespace {
+
+struct run_result {
+  int status = -1;
+  std::string out, err;
+  bool finished = false;
+};
+
+// Runs an example with stdin at end of file, collects stdout and stderr, and
+// waits (at most 20 s) for both to close; a program still running then is
+// killed and reported as not finished.
+run_result run_example(const std::string& name, const std::vector<std::string>& args) {
+  run_result r;
+#ifdef ASYNCORE_EXAMPLES_DIR
+  std::vector<std::string> argv{examples_dir + "/" + name};
+  argv.insert(argv.end(), args.begin(), args.end());
+  child c;
+  if (!c.start(argv, true)) {
+    ADD_FAILURE() << "cannot start " << argv[0];
+    return r;
+  }
+  ::close(c.in);
+  c.in = -1;
+  asyncore::socket_map map;
+  std::error_code ec;
+  output_reader out(c.out, &map, ec);
+  EXPECT_FALSE(ec) << ec.message();
+  output_reader err(c.err, &map, ec);
+  EXPECT_FALSE(ec) << ec.message();
+  r.finished = loop_until([&] { return out.eof && err.eof; }, map, backend::poll, 20);
+  if (!r.finished) ::kill(c.pid, SIGKILL);
+  r.status = c.wait();
+  r.out = out.text;
+  r.err = err.text;
+  asyncore::close_all(&map, true);
+#else
+  (void)name;
+  (void)args;
+#endif
+  return r;
+}
+
+std::string describe(const std::string& name, const std::vector<std::string>& args, const run_result& r) {
+  std::string cmd = name;
+  for (const std::string& a : args) cmd += " '" + a + "'";
+  return cmd + ": status " + std::to_string(r.status) + "\n--- stdout ---\n" + r.out + "--- stderr ---\n" + r.err;
+}
+
+void expect_help(const std::string& name, const std::string& flag) {
+  const run_result r = run_example(name, {flag});
+  const std::string what = describe(name, {flag}, r);
+  EXPECT_TRUE(r.finished) << what;
+  EXPECT_EQ(r.status, 0) << what;
+  EXPECT_EQ(r.out.rfind("usage: " + name, 0), 0u) << what;
+  EXPECT_NE(r.out.find("Exit status"), std::string::npos) << what;  // the codes are documented
+  EXPECT_NE(r.out.find("--help"), std::string::npos) << what;
+  EXPECT_EQ(r.err, "") << what;
+}
+
+void expect_usage_error(const std::string& name, const std::vector<std::string>& args, const std::string& why) {
+  const run_result r = run_example(name, args);
+  const std::string what = describe(name, args, r);
+  EXPECT_TRUE(r.finished) << what;
+  EXPECT_EQ(r.status, 2) << what;
+  EXPECT_EQ(r.out, "") << what;
+  EXPECT_EQ(r.err.rfind(name + ": ", 0), 0u) << what;  // "<name>: <why>" first
+  EXPECT_NE(r.err.find(why), std::string::npos) << what;
+  EXPECT_NE(r.err.find("usage: " + name), std::string::npos) << what;
+  EXPECT_NE(r.err.find("--help"), std::string::npos) << what;
+}
+
+// The examples this build has (file_reader is POSIX-only, and every one of
+// them exists in a POSIX build).
+const char* const all_examples[] = {"echo_server", "line_echo_server", "chat_server", "http_client", "file_reader"};
+
+TEST(Examples, help_prints_usage_and_exits_0) {
+#ifndef ASYNCORE_EXAMPLES_DIR
+  GTEST_SKIP() << "examples not built";
+#else
+  for (const char* name : all_examples) {
+    SCOPED_TRACE(name);
+    expect_help(name, "--help");
+    expect_help(name, "-h");
+  }
+  // --help wins wherever it is, even after arguments that would start a server.
+  const run_result r = run_example("echo_server", {"--poll", "0", "--help"});
+  EXPECT_EQ(r.status, 0) << describe("echo_server", {"--poll", "0", "--help"}, r);
+  EXPECT_EQ(r.out.find("listening"), std::string::npos) << r.out;
+#endif
+}
+
+TEST(Examples, bad_arguments_exit_2_with_usage_on_stderr) {
+#ifndef ASYNCORE_EXAMPLES_DIR
+  GTEST_SKIP() << "examples not built";
+#else
+  for (const char* server : {"echo_server", "line_echo_server", "chat_server"}) {
+    SCOPED_TRACE(server);
+    expect_usage_error(server, {"--bogus"}, "unknown option '--bogus'");
+    expect_usage_error(server, {"70000"}, "'70000' is not a port number");
+    expect_usage_error(server, {"80x"}, "'80x' is not a port number");
+    expect_usage_error(server, {"--select", "1", "2"}, "unexpected argument '2'");
+  }
+  expect_usage_error("chat_server", {"--demo", "8023"}, "--demo takes no other arguments");
+  expect_usage_error("http_client", {}, "expected <host> <port> <path>, got 0 arguments");
+  expect_usage_error("http_client", {"127.0.0.1", "80"}, "got 2 arguments");
+  expect_usage_error("http_client", {"127.0.0.1", "http", "/"}, "'http' is not a port number");
+  expect_usage_error("http_client", {"127.0.0.1", "0", "/"}, "'0' is not a port number");
+  expect_usage_error("http_client", {"-v", "127.0.0.1", "80", "/"}, "unknown option '-v'");
+  expect_usage_error("file_reader", {"input.txt"}, "unexpected argument 'input.txt'");
+#endif
+}
+
+// http_client exits 1 when it cannot connect (a refused connection: a port
+// that was just free on loopback).
+TEST(Examples, http_client_connect_failure_exits_1) {
+#ifndef ASYNCORE_EXAMPLES_DIR
+  GTEST_SKIP() << "examples not built";
+#else
+  std::error_code ec;
+  std::uint16_t port = 0;
+  {
+    asyncore::socket s = asyncore::socket::open(family::inet, asyncore::socket_type::stream, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    s.bind(address("127.0.0.1", 0), ec);
+    ASSERT_FALSE(ec) << ec.message();
+    port = s.getsockname(ec).port();
+  }  // closed, never listened on: connecting is refused
+  const std::vector<std::string> args{"127.0.0.1", std::to_string(port), "/"};
+  const run_result r = run_example("http_client", args);
+  EXPECT_TRUE(r.finished) << describe("http_client", args, r);
+  EXPECT_EQ(r.status, 1) << describe("http_client", args, r);
+  EXPECT_EQ(r.out, "");  // stdout is for the response only
+  EXPECT_EQ(r.err.rfind("http_client: ", 0), 0u) << r.err;
+#endif
+}
+
+}  // namespace

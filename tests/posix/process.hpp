@@ -22,13 +22,14 @@ extern char** environ;
 
 namespace asyncore_test {
 
-// A child process with its stdin and stdout on pipes.
+// A child process with its stdin and stdout (and, when asked, stderr) on pipes.
 struct child {
   pid_t pid = -1;
   int in = -1;   // write end of the child's stdin
   int out = -1;  // read end of the child's stdout
+  int err = -1;  // read end of the child's stderr (start(..., true))
 
-  bool start(std::vector<std::string> argv) {
+  bool start(std::vector<std::string> argv, bool capture_stderr = false) {
     // A cross build's tests run under an emulator (qemu-user): start the
     // example through it as well (tests/CMakeLists.txt sets the variable).
     if (const char* emu = std::getenv("ASYNCORE_TEST_EMULATOR")) {
@@ -37,14 +38,19 @@ struct child {
       for (std::string w; in >> w;) words.push_back(w);
       argv.insert(argv.begin(), words.begin(), words.end());
     }
-    int pin[2], pout[2];
+    int pin[2], pout[2], perr[2] = {-1, -1};
     if (::pipe(pin) || ::pipe(pout)) return false;
+    if (capture_stderr && ::pipe(perr)) return false;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
     posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
     posix_spawn_file_actions_addclose(&fa, pin[1]);
     posix_spawn_file_actions_addclose(&fa, pout[0]);
+    if (capture_stderr) {
+      posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
+      posix_spawn_file_actions_addclose(&fa, perr[0]);
+    }
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -54,6 +60,10 @@ struct child {
     ::close(pout[1]);
     in = pin[1];
     out = pout[0];
+    if (capture_stderr) {
+      ::close(perr[1]);
+      err = perr[0];
+    }
     return rc == 0;
   }
   int wait() {
@@ -69,6 +79,7 @@ struct child {
     }
     if (in >= 0) ::close(in);
     if (out >= 0) ::close(out);
+    if (err >= 0) ::close(err);
   }
 };
 

@@ -159,7 +159,7 @@ TEST_P(Win32ManyChannels, MoreThan64ChannelsInOneLoop) {
         : connecting_channel(m, f, to), echoed_(echoed), errors_(errors) {}
     void handle_connect() override {
       std::error_code ec;
-      send("x", ec);
+      (void)send("x", ec);
       EXPECT_FALSE(ec) << ec.message();
     }
     void handle_read() override {
@@ -332,7 +332,7 @@ class Win32GracefulClose : public testing::TestWithParam<param> {
 TEST_P(Win32GracefulClose, DataThenEofDeliveredExactlyOnce) {
   struct sender : asyncore::dispatcher {
     sender(asyncore::socket s, asyncore::socket_map* m, std::error_code& ec) : dispatcher(std::move(s), m, ec) {
-      send("hello, world", ec);
+      (void)send("hello, world", ec);
       close();  // graceful: nothing unread, so a FIN, not a reset
     }
   };

@@ -1,0 +1,144 @@
+// The examples' command lines, shared so that every example behaves like a
+// command-line tool in the same way:
+//
+//   -h, --help        usage on stdout, exit status 0 (wherever it appears)
+//   a bad argument    "<program>: <what is wrong>" and the usage on stderr,
+//                     exit status 2 (exit_usage)
+//   a failure at run time (cannot listen, cannot connect, ...): a message on
+//                     stderr, exit status 1 (exit_failure)
+//
+// Header-only and example code, not part of the library: copy it along with
+// the example you start from.
+#ifndef ASYNCORE_EXAMPLES_CLI_HPP
+#define ASYNCORE_EXAMPLES_CLI_HPP
+
+#include <asyncore/asyncore.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace example_cli {
+
+constexpr int exit_ok = 0;       // done, or stopped by SIGTERM/SIGINT
+constexpr int exit_failure = 1;  // a run-time failure, reported on stderr
+constexpr int exit_usage = 2;    // a bad command line: message and usage on stderr
+
+// The program's name for messages: argv[0] without its directory (either
+// slash) and without a Windows ".exe". The buffer holds a copy.
+inline const char* program_name(const char* argv0) {
+  static char name[128];
+  if (!argv0 || !*argv0) return "example";
+  const char* base = argv0;
+  for (const char* p = argv0; *p; ++p)
+    if (*p == '/' || *p == '\\') base = p + 1;
+  std::size_t n = std::strlen(base);
+  if (n > 4 && (!std::strcmp(base + n - 4, ".exe") || !std::strcmp(base + n - 4, ".EXE"))) n -= 4;
+  if (n >= sizeof name) n = sizeof name - 1;
+  std::memcpy(name, base, n);
+  name[n] = '\0';
+  return name;
+}
+
+// `usage` is the full text printed by --help: the synopsis line(s) first,
+// an empty line, then a description. It is printed as is (no format).
+class command_line {
+ public:
+  command_line(int argc, char** argv, const char* usage)
+      : argc_(argc), argv_(argv), name_(program_name(argc > 0 ? argv[0] : nullptr)), usage_(usage) {}
+
+  const char* name() const { return name_; }
+
+  // Exits 0 with the usage on stdout if -h or --help is among the arguments
+  // (before a "--" that ends the options).
+  void handle_help() const {
+    for (int i = 1; i < argc_; ++i) {
+      if (!std::strcmp(argv_[i], "--")) return;
+      if (!std::strcmp(argv_[i], "-h") || !std::strcmp(argv_[i], "--help")) {
+        std::fputs(usage_, stdout);
+        std::fflush(stdout);
+        std::exit(exit_ok);
+      }
+    }
+  }
+
+  // Prints "<name>: <message>", the synopsis (the usage text up to its
+  // first empty line) and a pointer to --help to stderr; returns exit_usage
+  // (for `return cli.usage_error(...)` from main).
+  int usage_error(const std::string& message) const {
+    const char* end = std::strstr(usage_, "\n\n");
+    const int len = end ? static_cast<int>(end - usage_ + 1) : static_cast<int>(std::strlen(usage_));
+    std::fprintf(stderr, "%s: %s\n%.*sTry '%s --help' for more.\n", name_, message.c_str(), len, usage_, name_);
+    return exit_usage;
+  }
+
+ private:
+  int argc_;
+  char** argv_;
+  const char* name_;
+  const char* usage_;
+};
+
+// A TCP port: decimal digits only, 0..65535.
+inline bool parse_port(const char* text, std::uint16_t& port) {
+  if (!text || !*text || std::strlen(text) > 5) return false;
+  unsigned long v = 0;
+  for (const char* p = text; *p; ++p) {
+    if (*p < '0' || *p > '9') return false;
+    v = v * 10 + static_cast<unsigned long>(*p - '0');
+  }
+  if (v > 65535) return false;
+  port = static_cast<std::uint16_t>(v);
+  return true;
+}
+
+// --select, --poll, --epoll: sets `be` and returns true for one of them.
+inline bool parse_backend(const char* arg, asyncore::backend& be) {
+  if (!std::strcmp(arg, "--select")) {
+    be = asyncore::backend::select;
+  } else if (!std::strcmp(arg, "--poll")) {
+    be = asyncore::backend::poll;
+  } else if (!std::strcmp(arg, "--epoll")) {
+    be = asyncore::backend::epoll;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The servers' command line: [--select | --poll | --epoll] [port]. Returns
+// exit_ok when it is good, otherwise what main should return (the message is
+// printed). Unknown options, a second port, a malformed port and a backend
+// this platform lacks are errors.
+inline int parse_server_args(const command_line& cli, int argc, char** argv, asyncore::backend& be,
+                             std::uint16_t& port) {
+  bool have_port = false;
+  bool options_done = false;
+  for (int i = 1; i < argc; ++i) {
+    const char* a = argv[i];
+    if (!options_done && !std::strcmp(a, "--")) {
+      options_done = true;
+    } else if (!options_done && parse_backend(a, be)) {
+      // chosen
+    } else if (!options_done && a[0] == '-' && a[1] != '\0') {
+      return cli.usage_error(std::string("unknown option '") + a + "'");
+    } else if (have_port) {
+      return cli.usage_error(std::string("unexpected argument '") + a + "' (the port was given already)");
+    } else if (!parse_port(a, port)) {
+      return cli.usage_error(std::string("'") + a + "' is not a port number (0 to 65535)");
+    } else {
+      have_port = true;
+    }
+  }
+  if (!asyncore::has_backend(be)) {
+    return cli.usage_error(std::string("backend ") + asyncore::backend_name(be) + " is not available here");
+  }
+  return exit_ok;
+}
+
+}  // namespace example_cli
+
+#endif  // ASYNCORE_EXAMPLES_CLI_HPP

@@ -261,7 +261,12 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
 
   if (interested == 0) {
     // Python sleeps the timeout here; so do we, on every platform (Winsock's
-    // select would fail on empty sets).
+    // select would fail on empty sets). The interest sampled in this
+    // iteration reaches no backend: counting the iteration makes the next
+    // wait of a persistent backend (poll's array, epoll) look at every slot
+    // (found by the registry fuzzer: a stable channel's dropped interest was
+    // never passed on, and it got handle_write after writable() said no).
+    ++m.iteration;
     if (wait_us != 0) pf::sleep_us(wait_us);
     run_timers(m, start_seq);
     return;

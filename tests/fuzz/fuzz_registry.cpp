@@ -39,6 +39,13 @@
 
 namespace {
 
+// FUZZ_TRACE=1 in the environment: one line per handler and operation.
+const bool tracing = std::getenv("FUZZ_TRACE") != nullptr;
+#define TRACE(...)                                   \
+  do {                                               \
+    if (tracing) std::fprintf(stderr, __VA_ARGS__);  \
+  } while (0)
+
 [[noreturn]] void fail(const char* what, int line) {
   std::fprintf(stderr, "fuzz_registry: invariant failed (line %d): %s\n", line, what);
   std::abort();
@@ -90,8 +97,26 @@ struct slot {
   std::uint64_t order = 0;     // registration order
 };
 
+// Keeps the map interested in something at all times (it reads; its peer
+// never sends). It steers around a library bug the harness found (see
+// tests/fuzz_regressions_test.cpp, test_stable_interest_dropped_in_idle_
+// iteration_reaches_backend): with the poll and epoll backends, a stable
+// channel's interest dropped in an iteration where no channel is interested
+// never reaches the backend. Build with -DFUZZ_REGISTRY_NO_SENTINEL to hunt
+// for it again (tests/fuzz/crashes/registry-stable-idle-iteration).
+class sentinel final : public asyncore::dispatcher {
+ public:
+  sentinel(asyncore::socket s, asyncore::socket_map* m, std::error_code& ec) : dispatcher(std::move(s), m, ec) {}
+  bool readable() override { return true; }
+  bool writable() override { return false; }
+  void handle_read() override { fail("the sentinel's peer never sends", __LINE__); }
+  void handle_close() override { fail("the sentinel's peer never closes", __LINE__); }
+  asyncore::socket peer;
+};
+
 struct harness {
   asyncore::socket_map* map = nullptr;
+  std::unique_ptr<sentinel> guard;
   asyncore::backend be = asyncore::backend::poll;
   slot slots[max_slots];
   int nslots = 0;
@@ -100,6 +125,17 @@ struct harness {
   reader* r = nullptr;
 
   int create(bool owned, std::uint8_t flags);
+  void add_sentinel() {
+#ifndef FUZZ_REGISTRY_NO_SENTINEL
+    guard.reset();
+    asyncore::socket s, peer;
+    std::error_code ec;
+    CHECK(asyncore::socket_pair(s, peer, ec));
+    guard = std::make_unique<sentinel>(std::move(s), map, ec);
+    CHECK(!ec);
+    guard->peer = std::move(peer);
+#endif
+  }
   void destroy(int i);
   void close_chan(int i);
   void act_on(int self, std::uint8_t action, std::uint8_t arg);
@@ -134,17 +170,20 @@ class node final : public asyncore::dispatcher {
   bool readable() override {
     enter();
     last_r = eff_r[h_->depth] = want_read;
+    TRACE("  [%d] readable -> %d (depth %d)\n", id_, last_r, h_->depth);
     leave();
     return last_r;
   }
   bool writable() override {
     enter();
     last_w = eff_w[h_->depth] = want_write;
+    TRACE("  [%d] writable -> %d (depth %d)\n", id_, last_w, h_->depth);
     leave();
     return last_w;
   }
   void handle_read() override {
     enter();
+    TRACE("  [%d] handle_read (depth %d)\n", id_, h_->depth);
     CHECK(eff_r[h_->depth] && "handle_read although readable() said false");
     char buf[32];
     std::error_code ec;
@@ -157,6 +196,7 @@ class node final : public asyncore::dispatcher {
   }
   void handle_write() override {
     enter();
+    TRACE("  [%d] handle_write (depth %d)\n", id_, h_->depth);
     CHECK(eff_w[h_->depth] && "handle_write although writable() said false");
     slot& s = h_->slots[id_];
     const char b = static_cast<char>(s.from_chan);
@@ -169,6 +209,7 @@ class node final : public asyncore::dispatcher {
   }
   void handle_close() override {
     enter();
+    TRACE("  [%d] handle_close\n", id_);
     close();
     leave();
   }
@@ -179,6 +220,7 @@ class node final : public asyncore::dispatcher {
     fail("no handle_error expected", __LINE__);
   }
   void close() override {
+    TRACE("  [%d] close\n", id_);
     dispatcher::close();
     h_->slots[id_].closed = true;
   }
@@ -203,6 +245,7 @@ class node final : public asyncore::dispatcher {
 int harness::create(bool owned, std::uint8_t flags) {
   if (nslots == max_slots) return -1;
   const int i = nslots++;
+  TRACE("  create [%d] owned %d flags %02x\n", i, owned, flags);
   slot& s = slots[i];
   asyncore::socket a;
   std::error_code ec;
@@ -247,6 +290,7 @@ void harness::poll() {
     n->eff_r[depth] = n->last_r;
     n->eff_w[depth] = n->last_w;
   }
+  TRACE(" poll_once (depth %d)\n", depth);
   std::error_code ec;
   asyncore::poll_once(0.0, be, map, ec);
   CHECK(!ec);
@@ -316,6 +360,10 @@ void harness::act_on(int self, std::uint8_t action, std::uint8_t arg) {
 
 void harness::check_registry(bool after_poll) {
   std::vector<asyncore::dispatcher*> open;
+  if (guard) {
+    CHECK(guard->registered());
+    open.push_back(guard.get());
+  }
   for (int i = 0; i < nslots; ++i) {
     slot& s = slots[i];
     CHECK(s.running == 0);
@@ -356,12 +404,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   h->map = map.get();
   h->be = be;
   h->r = &r;
+  h->add_sentinel();
 
   while (!r.empty()) {
     const std::uint8_t op = r.u8();
     const std::uint8_t a = r.u8();
     const std::uint8_t b = r.u8();
     const int target = h->pick(a);
+    TRACE("op %u (%u %u) target %d\n", op % 11, a, b, target);
     bool polled = false;
     switch (op % 11) {
       case 0:
@@ -406,6 +456,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             slot& s = h->slots[i];
             CHECK(!s.alive || (s.closed && !s.owned));
           }
+          h->add_sentinel();  // close_all closed it too
         }
         break;
     }
@@ -417,6 +468,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // User-owned channels go first (the map must outlive them); the map's
   // destructor frees the owned ones.
   for (int i = 0; i < h->nslots; ++i) h->slots[i].holder.reset();
+  h->guard.reset();
   map.reset();
   for (int i = 0; i < h->nslots; ++i) CHECK(!h->slots[i].alive);
   return 0;

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace asyncore_test {
 namespace {
 
@@ -47,28 +49,37 @@ class stable_channel : public asyncore::dispatcher {
   }
 };
 
-// tests/fuzz/crashes/registry-stable-idle-iteration (fuzz_registry): a
-// stable channel turns its last interest off in its own handler; the next
-// iteration samples it (no interest) and, as no channel of the map is
-// interested, returns without telling the backend. When another channel
-// brings interest back, the backend still watches the first one for output
-// and handle_write runs although writable() said false.
+// tests/fuzz/crashes/registry-stable-idle-iteration (fuzz_registry, with
+// -DFUZZ_REGISTRY_NO_SENTINEL): after close_all, a stable channel turns its
+// last interest off in its own handler; the next iterations sample it (no
+// interest; no channel of the map is interested). Its peer closes and another
+// channel brings interest back: the poll and epoll backends still watch the
+// first one for output and handle_write runs although writable() said false
+// (select is right). Without the close_all first it does not happen.
 TEST_P(FuzzRegressions, test_stable_interest_dropped_in_idle_iteration_reaches_backend) {
   ASYNCORE_SKIP_UNSUPPORTED(GetParam());
   const backend be = GetParam().be;
-  if (be != backend::select)
+  // ASYNCORE_RUN_KNOWN_BUGS=1 runs it anyway (to see it fail, or pass once fixed).
+  if (be != backend::select && !std::getenv("ASYNCORE_RUN_KNOWN_BUGS"))
     GTEST_SKIP() << "library bug: poll/epoll backends keep a stable channel's old interest when it is dropped in an iteration where no channel is interested";
   asyncore::socket_map map;
-  asyncore::socket a, pa, b, pb;
+  asyncore::socket a, pa, b, pb, z, pz;
   std::error_code ec;
   ASSERT_TRUE(asyncore::socket_pair(a, pa, ec)) << ec.message();
   ASSERT_TRUE(asyncore::socket_pair(b, pb, ec)) << ec.message();
+  ASSERT_TRUE(asyncore::socket_pair(z, pz, ec)) << ec.message();
+  stable_channel first(std::move(z), &map, ec, true, true);  // as in the input: written once, then close_all
+  ASSERT_FALSE(ec) << ec.message();
+  iterate(map, be, 1);
+  asyncore::close_all(&map);
+  iterate(map, be, 1);
   stable_channel c(std::move(a), &map, ec, false, true);
   ASSERT_FALSE(ec) << ec.message();
   iterate(map, be, 1);  // writable: one handle_write, which drops the interest
   ASSERT_EQ(c.writes, 1);
   iterate(map, be, 2);  // sampled again: nothing wanted anywhere
   EXPECT_EQ(c.writes, 1);
+  pa.close();  // the peer goes away: the descriptor reports hang-up (and output)
   stable_channel other(std::move(b), &map, ec, true, false);  // interest again, elsewhere
   ASSERT_FALSE(ec) << ec.message();
   iterate(map, be, 3);

@@ -428,14 +428,20 @@ struct session {
     }
   }
 
-  // Polls until an iteration dispatches no read or write.
+  // Polls until an iteration dispatches no read or write and the peer has
+  // nothing new to read. The peer is drained between iterations: a Unix
+  // socket counts unread bytes against the sender's buffer (1-byte sends
+  // fill it after a few hundred), so the channel can only go on writing
+  // once the peer reads.
   void settle() {
     for (int i = 0; i < 100000 && !closed; ++i) {
       const std::uint64_t before = events;
+      const std::size_t got = received.size();
       std::error_code ec;
       asyncore::poll_once(0.0, be, map, ec);
       CHECK(!ec);
-      if (events == before) break;
+      drain_peer();
+      if (events == before && received.size() == got) break;
     }
     drain_peer();
   }
@@ -454,6 +460,13 @@ struct session {
     if (blind) return;
     // Output.
     const std::string want = expected_output();
+    if (received != want && std::getenv("FUZZ_VERBOSE")) {
+      std::fprintf(stderr, "received %zu [", received.size());
+      for (unsigned char c : received) std::fprintf(stderr, "%02x", c);
+      std::fprintf(stderr, "]\nwant     %zu [", want.size());
+      for (unsigned char c : want) std::fprintf(stderr, "%02x", c);
+      std::fprintf(stderr, "] closed=%d\n", static_cast<int>(closed));
+    }
     CHECK(received == want);
     if (closed) {
       CHECK(peer_eof);

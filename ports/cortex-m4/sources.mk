@@ -12,10 +12,14 @@
 # The library's common code: no platform #ifdefs.
 ASYNCORE_COMMON_SOURCES := \
   src/address.cpp src/async_chat.cpp src/dispatcher.cpp src/dispatcher_with_send.cpp \
-  src/error.cpp src/log.cpp src/loop.cpp src/producer.cpp src/socket.cpp src/socket_map.cpp
+  src/error.cpp src/log.cpp src/loop.cpp src/producer.cpp src/resolve.cpp src/socket.cpp \
+  src/socket_common.cpp src/socket_map.cpp src/timers.cpp
 
 # The lwIP platform layer (ASYNCORE_PLATFORM=lwip).
-ASYNCORE_LWIP_SOURCES := src/lwip/error.cpp src/lwip/pollers.cpp src/lwip/socket_ops.cpp
+ASYNCORE_LWIP_SOURCES := \
+  src/lwip/backends.cpp src/lwip/clock.cpp src/lwip/error.cpp src/lwip/poll_poller.cpp \
+  src/lwip/select_poller.cpp src/lwip/sockaddr.cpp src/lwip/socket_ops.cpp src/lwip/wake.cpp \
+  src/udp_wake.cpp
 
 # lwIP's stack (core, IPv4, IPv6, sequential and sockets APIs, Ethernet).
 # Files whose feature is off in lwipopts.h compile to nothing.

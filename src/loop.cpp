@@ -375,38 +375,54 @@ void detail::run_timers(map_state& m, std::uint64_t start_seq) {
 void detail::run_posted(map_state& m) {
   detail::post_queue& q = m.posts;
   if (!q.pending.load(std::memory_order_acquire)) return;
-  // The outermost call runs from the queue's own spare vector (no allocation
-  // in steady state); a call nested in a posted call (a nested poll) from a
-  // local one.
-  std::vector<detail::task> local;
-  const bool outer = !q.running_now;
-  std::vector<detail::task>& batch = outer ? q.running : local;
+  // Take what was posted so far; calls posted from here on (also by these
+  // calls) run at the next iteration. A call nested in one of these (a
+  // nested poll) takes its own batch.
+  detail::post_block* batch;
   {
     const detail::post_queue::guard lock(q);
-    batch.swap(q.items);
+    batch = q.head;
+    q.head = q.tail = nullptr;
     q.pending.store(false, std::memory_order_release);
   }
   struct finish {
     detail::post_queue& q;
-    std::vector<detail::task>& batch;
-    std::size_t next = 0;
-    bool outer;
+    detail::post_block* rest;  // the blocks not run yet (from the current one)
     ~finish() {
-      if (next < batch.size()) {
-        // exit_now left a call: the rest run at the next iteration, first.
-        const detail::post_queue::guard lock(q);
-        for (std::size_t i = next; i < batch.size(); ++i) q.items.insert(q.items.begin() + static_cast<std::ptrdiff_t>(i - next), std::move(batch[i]));
-        q.pending.store(true, std::memory_order_release);
-      }
-      batch.clear();
-      if (outer) q.running_now = false;
+      if (!rest) return;
+      // exit_now left in the middle: the calls not run go back to the
+      // front of the queue (run ones are empty and skipped), first next time.
+      detail::post_block* last = rest;
+      while (last->next) last = last->next;
+      const detail::post_queue::guard lock(q);
+      last->next = q.head;
+      if (!q.head) q.tail = last;
+      q.head = rest;
+      q.pending.store(true, std::memory_order_release);
     }
-  } done{q, batch, 0, outer};
-  if (outer) q.running_now = true;
-  while (done.next < batch.size()) {
-    detail::task& fn = batch[done.next++];
-    run_callback(m, nullptr, fn);
-    fn.reset();
+  } done{q, batch};
+  while (detail::post_block* b = done.rest) {
+    for (std::size_t i = 0; i < b->count; ++i) {
+      detail::task& fn = b->items[i];
+      if (!fn) continue;
+      detail::task call = std::move(fn);  // the slot is empty before the call runs
+      run_callback(m, nullptr, call);
+    }
+    done.rest = b->next;
+    b->count = 0;
+    b->next = nullptr;
+    // Keep a few emptied blocks for the next posts; free the rest.
+    bool kept = false;
+    {
+      const detail::post_queue::guard lock(q);
+      if (q.spare_count < 4) {
+        b->next = q.spare;
+        q.spare = b;
+        ++q.spare_count;
+        kept = true;
+      }
+    }
+    if (!kept) delete b;
   }
 }
 

@@ -183,18 +183,30 @@ bool post(socket_map* map, task fn, std::error_code& ec) {
   map_state& m = core::state(map ? *map : default_map());
   bool signal = false;
   {
-    const post_queue::guard lock(m.posts);
-#if ASYNCORE_HAS_EXCEPTIONS
-    try {
-      m.posts.items.push_back(std::move(fn));
-    } catch (const std::bad_alloc&) {
-      ec = std::make_error_code(std::errc::not_enough_memory);
-      return false;
+    post_queue& q = m.posts;
+    const post_queue::guard lock(q);
+    if (!q.tail || q.tail->count == post_block::capacity) {
+      post_block* b = q.spare;
+      if (b) {
+        q.spare = b->next;
+        --q.spare_count;
+        b->next = nullptr;
+      } else {
+        b = new (std::nothrow) post_block;
+        if (!b) {
+          ec = std::make_error_code(std::errc::not_enough_memory);
+          return false;
+        }
+      }
+      if (q.tail) {
+        q.tail->next = b;
+      } else {
+        q.head = b;
+      }
+      q.tail = b;
     }
-#else
-    m.posts.items.push_back(std::move(fn));
-#endif
-    m.posts.pending.store(true, std::memory_order_release);
+    q.tail->items[q.tail->count++] = std::move(fn);
+    q.pending.store(true, std::memory_order_release);
     if (m.posts.wake_ready && !m.posts.posted) {
       m.posts.posted = true;
       signal = true;
@@ -202,6 +214,16 @@ bool post(socket_map* map, task fn, std::error_code& ec) {
   }
   if (signal) pf::wake_signal(m.posts.signal_end);
   return true;
+}
+
+post_queue::~post_queue() {
+  for (post_block* list : {head, spare}) {
+    while (list) {
+      post_block* next = list->next;
+      delete list;
+      list = next;
+    }
+  }
 }
 
 void map_state::wake() noexcept {

@@ -94,16 +94,31 @@ class timer_queue {
   std::uint64_t next_seq_ = 0;
 };
 
+/// A run of posted calls. Blocks are linked, never moved or grown: a post
+/// moves one callable into place, and a backlog costs no reallocation.
+struct post_block {
+  static constexpr std::size_t capacity = 64;
+  task items[capacity];
+  std::size_t count = 0;
+  post_block* next = nullptr;
+};
+
 /// The calls posted from other threads, and the wake-up handle's state.
 struct post_queue {
+  post_queue() = default;
+  post_queue(const post_queue&) = delete;
+  post_queue& operator=(const post_queue&) = delete;
+  ~post_queue();
+
   std::atomic_flag lock = ATOMIC_FLAG_INIT;
-  std::vector<task> items;    // under lock
-  std::vector<task> running;  // the loop's: swapped with items
+  post_block* head = nullptr;  // under lock: the calls posted, in order
+  post_block* tail = nullptr;
+  post_block* spare = nullptr;  // under lock: emptied blocks kept for reuse
+  std::size_t spare_count = 0;
   bool posted = false;        // under lock: the wake-up handle was signalled
   bool wake_ready = false;    // under lock: the loop watches the wake-up handle
   native_handle_type signal_end = invalid_handle;
   std::atomic<bool> pending{false};
-  bool running_now = false;   // the loop's: `running` is being run
 
   struct guard {
     explicit guard(post_queue& q) noexcept : q_(q) {

@@ -341,7 +341,9 @@ class owner_of_other : public asyncore::dispatcher {
   }
   bool writable() override { return false; }
   void handle_read() override {
-    (void)recv(1);
+    char c;
+    std::error_code ec;
+    (void)recv(&c, 1, ec);
     close();
     if (other) other->close();  // both closed in this iteration
   }

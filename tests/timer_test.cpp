@@ -314,7 +314,10 @@ TEST_P(Timers, test_request_exit_from_another_thread) {
 
 TEST_P(Timers, test_post_before_loop_is_not_lost) {
   int runs = 0;
-  std::thread poster([&] { asyncore::call_soon_threadsafe([&] { ++runs; }, &map); });
+  std::thread poster([&] {
+    std::error_code ec;
+    EXPECT_TRUE(asyncore::call_soon_threadsafe([&] { ++runs; }, &map, ec)) << ec.message();
+  });
   poster.join();
   asyncore::loop(30.0, be(), &map);  // runs the pending call, then has nothing left
   EXPECT_EQ(runs, 1);

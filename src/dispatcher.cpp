@@ -4,6 +4,7 @@
 
 #include "core.hpp"
 #include "map_state.hpp"
+#include "or_throw.hpp"
 #include "platform.hpp"
 
 #include <algorithm>
@@ -46,9 +47,7 @@ dispatcher::dispatcher(asyncore::socket sock, socket_map* map, std::error_code& 
 
 #if ASYNCORE_HAS_EXCEPTIONS
 dispatcher::dispatcher(asyncore::socket sock, socket_map* map) : dispatcher(map) {
-  std::error_code ec;
-  adopt_socket(std::move(sock), ec);
-  detail::throw_if(ec, "dispatcher");
+  detail::or_throw("dispatcher", [&](std::error_code& ec) { adopt_socket(std::move(sock), ec); });
 }
 #endif
 
@@ -393,61 +392,36 @@ void dispatcher::close() {
 }
 
 #if ASYNCORE_HAS_EXCEPTIONS
+// The throwing overloads: each the error_code one, through or_throw.
 void dispatcher::create_socket(family f, socket_type t) {
-  std::error_code ec;
-  create_socket(f, t, ec);
-  detail::throw_if(ec, "create_socket");
+  detail::or_throw("create_socket", [&](std::error_code& ec) { create_socket(f, t, ec); });
 }
 void dispatcher::bind(const address& a) {
-  std::error_code ec;
-  bind(a, ec);
-  detail::throw_if(ec, "bind");
+  detail::or_throw("bind", [&](std::error_code& ec) { bind(a, ec); });
 }
 void dispatcher::listen(int backlog) {
-  std::error_code ec;
-  listen(backlog, ec);
-  detail::throw_if(ec, "listen");
+  detail::or_throw("listen", [&](std::error_code& ec) { listen(backlog, ec); });
 }
 void dispatcher::connect(const address& a) {
-  std::error_code ec;
-  connect(a, ec);
-  detail::throw_if(ec, "connect");
+  detail::or_throw("connect", [&](std::error_code& ec) { connect(a, ec); });
 }
 std::optional<accepted_socket> dispatcher::accept() {
-  std::error_code ec;
-  std::optional<accepted_socket> r = accept(ec);
-  detail::throw_if(ec, "accept");
-  return r;
+  return detail::or_throw("accept", [&](std::error_code& ec) { return accept(ec); });
 }
 std::size_t dispatcher::send(const void* data, std::size_t n) {
-  std::error_code ec;
-  std::size_t r = send(data, n, ec);
-  detail::throw_if(ec, "send");
-  return r;
+  return detail::or_throw("send", [&](std::error_code& ec) { return send(data, n, ec); });
 }
 std::size_t dispatcher::recv(void* buf, std::size_t n) {
-  std::error_code ec;
-  std::size_t r = recv(buf, n, ec);
-  detail::throw_if(ec, "recv");
-  return r;
+  return detail::or_throw("recv", [&](std::error_code& ec) { return recv(buf, n, ec); });
 }
 std::string dispatcher::recv(std::size_t n) {
-  std::error_code ec;
-  std::string r = recv(n, ec);
-  detail::throw_if(ec, "recv");
-  return r;
+  return detail::or_throw("recv", [&](std::error_code& ec) { return recv(n, ec); });
 }
 std::size_t dispatcher::sendto(const void* data, std::size_t n, const address& to) {
-  std::error_code ec;
-  std::size_t r = sendto(data, n, to, ec);
-  detail::throw_if(ec, "sendto");
-  return r;
+  return detail::or_throw("sendto", [&](std::error_code& ec) { return sendto(data, n, to, ec); });
 }
 std::size_t dispatcher::recvfrom(void* buf, std::size_t n, address& from) {
-  std::error_code ec;
-  std::size_t r = recvfrom(buf, n, from, ec);
-  detail::throw_if(ec, "recvfrom");
-  return r;
+  return detail::or_throw("recvfrom", [&](std::error_code& ec) { return recvfrom(buf, n, from, ec); });
 }
 #endif
 

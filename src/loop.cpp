@@ -434,6 +434,17 @@ void report_loop_error(const std::error_code& ec) {
 }
 #endif
 
+// The overloads without an error_code: a backend failure throws, or, without
+// exceptions, is logged (the loop has stopped).
+void raise_loop_error(const std::error_code& ec, const char* what) {
+#if ASYNCORE_HAS_EXCEPTIONS
+  detail::throw_if(ec, what);
+#else
+  (void)what;
+  if (ec) report_loop_error(ec);
+#endif
+}
+
 }  // namespace
 
 void poll_once(double timeout, backend b, socket_map* map, std::error_code& ec) {
@@ -443,21 +454,13 @@ void poll_once(double timeout, backend b, socket_map* map, std::error_code& ec) 
 void poll(double timeout, socket_map* map) {
   std::error_code ec;
   poll_once(timeout, backend::select, map, ec);
-#if ASYNCORE_HAS_EXCEPTIONS
-  detail::throw_if(ec, "poll");
-#else
-  if (ec) report_loop_error(ec);
-#endif
+  raise_loop_error(ec, "poll");
 }
 
 void poll2(double timeout, socket_map* map) {
   std::error_code ec;
   poll_once(timeout, backend::poll, map, ec);
-#if ASYNCORE_HAS_EXCEPTIONS
-  detail::throw_if(ec, "poll2");
-#else
-  if (ec) report_loop_error(ec);
-#endif
+  raise_loop_error(ec, "poll2");
 }
 
 void loop(double timeout, backend b, socket_map* map, std::optional<long> count, std::error_code& ec) {
@@ -479,11 +482,7 @@ void loop(double timeout, backend b, socket_map* map, std::optional<long> count,
 void loop(double timeout, backend b, socket_map* map, std::optional<long> count) {
   std::error_code ec;
   loop(timeout, b, map, count, ec);
-#if ASYNCORE_HAS_EXCEPTIONS
-  detail::throw_if(ec, "loop");
-#else
-  if (ec) report_loop_error(ec);
-#endif
+  raise_loop_error(ec, "loop");
 }
 
 void loop(double timeout, bool use_poll, socket_map* map, std::optional<long> count) {

@@ -8,6 +8,7 @@
 #include <asyncore/timer.hpp>
 
 #include "core.hpp"
+#include "or_throw.hpp"
 #include "platform.hpp"
 
 #include <memory>
@@ -87,9 +88,7 @@ void dispatcher::connect(std::string_view host, std::uint16_t port, std::error_c
 
 #if ASYNCORE_HAS_EXCEPTIONS
 void dispatcher::connect(std::string_view host, std::uint16_t port) {
-  std::error_code ec;
-  connect(host, port, ec);
-  detail::throw_if(ec, "connect");
+  detail::or_throw("connect", [&](std::error_code& ec) { connect(host, port, ec); });
 }
 #endif
 

@@ -1,19 +1,20 @@
-// asyncore for C++ (internal): the wake-up handle of the platforms without
-// eventfd or pipes (Windows, lwIP): a UDP socket on 127.0.0.1, bound and
-// connected to itself. Written once on the platform interface; each of those
-// platforms' make_wake/wake_signal/wake_drain forwards here. A datagram
-// socket has no accept step and no end of stream (a TCP pair's EOF after
-// sleep/RDP makes asyncio spin on Windows, cpython#156344).
+// asyncore for C++ (internal): platform::make_wake and friends for the
+// platforms without eventfd or pipes (Windows, lwIP; their platform.cmake
+// compiles this file, POSIX has src/posix/wake.cpp): a UDP socket on
+// 127.0.0.1, bound and connected to itself, written once on the platform
+// interface. A datagram socket has no accept step and no end of stream (a
+// TCP pair's EOF after sleep/RDP makes asyncio spin on Windows,
+// cpython#156344). On lwIP it costs one socket per map that runs a loop
+// (count it in MEMP_NUM_NETCONN and MEMP_NUM_UDP_PCB).
 #include "platform.hpp"
-#include "udp_wake.hpp"
 
 namespace asyncore {
 namespace detail {
-namespace udp_wake {
+namespace platform {
 
 namespace pf = platform;
 
-void make(pf::handle& watch, pf::handle& signal_end, std::error_code& ec) noexcept {
+void make_wake(pf::handle& watch, pf::handle& signal_end, std::error_code& ec) noexcept {
   pf::handle h = pf::open(family::inet, socket_type::dgram, ec);
   if (ec) return;
   std::error_code ignored;
@@ -29,13 +30,13 @@ void make(pf::handle& watch, pf::handle& signal_end, std::error_code& ec) noexce
   watch = signal_end = h;
 }
 
-void signal(pf::handle h) noexcept {
+void wake_signal(pf::handle h) noexcept {
   const char one = 1;
   std::error_code ignored;  // a full buffer: the socket is readable anyway
   (void)pf::send(h, &one, 1, false, ignored);
 }
 
-void drain(pf::handle h) noexcept {
+void wake_drain(pf::handle h) noexcept {
   char buf[64];
   for (int i = 0; i < 1024; ++i) {  // bounded: each datagram is one signal
     std::error_code ec;
@@ -44,6 +45,8 @@ void drain(pf::handle h) noexcept {
   }
 }
 
-}  // namespace udp_wake
+void wake_close(pf::handle, pf::handle) noexcept {}  // one handle: the channel closes it
+
+}  // namespace platform
 }  // namespace detail
 }  // namespace asyncore

@@ -18,7 +18,7 @@ ASYNCORE_COMMON_SOURCES := \
 # The lwIP platform layer (ASYNCORE_PLATFORM=lwip).
 ASYNCORE_LWIP_SOURCES := \
   src/lwip/backends.cpp src/lwip/clock.cpp src/lwip/error.cpp src/lwip/poll_poller.cpp \
-  src/lwip/select_poller.cpp src/lwip/sockaddr.cpp src/lwip/socket_ops.cpp src/lwip/wake.cpp \
+  src/lwip/select_poller.cpp src/lwip/sockaddr.cpp src/lwip/socket_ops.cpp \
   src/udp_wake.cpp
 
 # lwIP's stack (core, IPv4, IPv6, sequential and sockets APIs, Ethernet).

@@ -40,7 +40,7 @@ set(ASYNCORE_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/sockaddr.cpp
   ${CMAKE_CURRENT_LIST_DIR}/socket_ops.cpp)
 # The wake-up handle: a UDP socket connected to itself (src/udp_wake.cpp).
-list(APPEND ASYNCORE_PLATFORM_SOURCES ${CMAKE_CURRENT_LIST_DIR}/wake.cpp ${CMAKE_CURRENT_LIST_DIR}/../udp_wake.cpp)
+list(APPEND ASYNCORE_PLATFORM_SOURCES ${CMAKE_CURRENT_LIST_DIR}/../udp_wake.cpp)
 set(ASYNCORE_HAS_FILE_DISPATCHER 0)
 
 if(ASYNCORE_LWIP_PORT STREQUAL "external")

@@ -12,7 +12,7 @@ set(ASYNCORE_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/wsapoll_poller.cpp
 )
 # The wake-up handle: a UDP socket connected to itself (src/udp_wake.cpp).
-list(APPEND ASYNCORE_PLATFORM_SOURCES ${CMAKE_CURRENT_LIST_DIR}/wake.cpp ${CMAKE_CURRENT_LIST_DIR}/../udp_wake.cpp
+list(APPEND ASYNCORE_PLATFORM_SOURCES ${CMAKE_CURRENT_LIST_DIR}/../udp_wake.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../thread_resolve.cpp)
 # ws2_32: Winsock 2. Everything else comes from kernel32 (linked by default).
 set(ASYNCORE_PLATFORM_LIBS ws2_32)

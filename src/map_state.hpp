@@ -108,6 +108,7 @@ struct map_state {
 
   timer_queue timers;
   post_queue posts;
+  std::shared_ptr<post_target> target;  // for workers that may outlive the map
   std::int64_t (*clock)() noexcept = nullptr;  // tests drive time through this
   socket_map::callback_error_handler error_handler = nullptr;
   void* error_context = nullptr;

@@ -8,6 +8,7 @@
 #include <asyncore/timer.hpp>
 
 #include "core.hpp"
+#include "map_state.hpp"
 #include "or_throw.hpp"
 #include "platform.hpp"
 
@@ -44,9 +45,14 @@ void resolve(std::string_view host, std::uint16_t port, resolve_callback done, s
   r->deadline = call_later(
       timeout >= 0 ? timeout : 30.0,
       [r] { finish(r, std::make_error_code(std::errc::timed_out), address()); }, r->map);
-  detail::platform::resolve_async(std::string(host), port, f, [r](std::error_code ec, address a) {
+  std::shared_ptr<detail::post_target> target = detail::core::state(*r->map).target;
+  detail::platform::resolve_async(std::string(host), port, f, [r, target](std::error_code ec, address a) {
+    // Any thread. The map may be gone by now (the application stopped):
+    // then the answer is dropped.
+    const detail::post_target::guard lock(*target);
+    if (!target->map) return;
     std::error_code pec;  // posting fails only out of memory: the timeout then reports
-    (void)call_soon_threadsafe([r, ec, a] { finish(r, ec, a); }, r->map, pec);
+    (void)call_soon_threadsafe([r, ec, a] { finish(r, ec, a); }, target->map, pec);
   });
 }
 

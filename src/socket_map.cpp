@@ -13,9 +13,21 @@ namespace asyncore {
 
 // -- the public face ----------------------------------------------------------------
 
-socket_map::socket_map() : state_(new detail::map_state) { state_->owner = this; }
+socket_map::socket_map() : state_(new detail::map_state) {
+  state_->owner = this;
+  state_->target = std::make_shared<detail::post_target>();
+  state_->target->map = this;
+}
 
-socket_map::~socket_map() { state_->close_owned_all(); }
+socket_map::~socket_map() {
+  {
+    // From now on a worker's late answer (resolve) is dropped; one being
+    // posted right now finishes first.
+    const detail::post_target::guard lock(*state_->target);
+    state_->target->map = nullptr;
+  }
+  state_->close_owned_all();
+}
 
 std::size_t socket_map::size() const noexcept { return state_->visible(); }
 

@@ -21,6 +21,7 @@
 #include <asyncore/timer.hpp>
 
 #include <atomic>
+#include <memory>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -129,6 +130,25 @@ struct post_queue {
     guard(const guard&) = delete;
     guard& operator=(const guard&) = delete;
     post_queue& q_;
+  };
+};
+
+/// Where threads that outlive a call (name resolution's workers) post their
+/// answer: the map while it lives, null once it is being destroyed. Shared
+/// by the map and the workers, so a late answer is dropped, never posted
+/// into a map that is gone.
+struct post_target {
+  std::atomic_flag lock = ATOMIC_FLAG_INIT;
+  socket_map* map = nullptr;
+  struct guard {
+    explicit guard(post_target& t) noexcept : t_(t) {
+      while (t_.lock.test_and_set(std::memory_order_acquire)) {
+      }
+    }
+    ~guard() { t_.lock.clear(std::memory_order_release); }
+    guard(const guard&) = delete;
+    guard& operator=(const guard&) = delete;
+    post_target& t_;
   };
 };
 

@@ -16,8 +16,8 @@
 // or another resolver error. Python's asyncore has no such call (its users
 // call socket.getaddrinfo, which blocks); asyncio's is loop.getaddrinfo.
 //
-// The map must outlive the resolution (destroy it only after the callback
-// ran, or after its timeout).
+// A map destroyed while a resolution is under way drops its answer (the
+// callback does not run); the worker thread ends on its own.
 #ifndef ASYNCORE_RESOLVE_HPP
 #define ASYNCORE_RESOLVE_HPP
 

@@ -57,10 +57,25 @@ class chat_session : public asyncore::async_chat {
       : async_chat(std::move(sock), map, ec), server_(server), name_(std::move(name)) {
     set_terminator("\n");
     set_max_record_size(4096);  // a longer line: handle_error, and the session closes
+    // A client that reads too slowly for the others' lines: past 64 KiB
+    // queued it gets no more lines (and is not read) until it is down to
+    // 16 KiB, then one notice of how many it missed.
+    set_output_limits(64u << 10, 16u << 10);
   }
   const std::string& name() const { return name_; }
   void say(const std::string& line) {
-    if (connected) push(line + "\r\n");
+    if (!connected) return;
+    if (output_paused()) {
+      ++missed_;
+      return;
+    }
+    push(line + "\r\n");
+  }
+  void handle_output_low() override {
+    if (missed_ == 0) return;
+    const unsigned n = missed_;
+    missed_ = 0;
+    say("* " + std::to_string(n) + " lines missed (reading too slowly)");
   }
 
   void collect_incoming_data(std::string_view data) override { line_.append(data.data(), data.size()); }
@@ -73,6 +88,7 @@ class chat_session : public asyncore::async_chat {
   std::string name_;
   std::string line_;
   bool left_ = false;
+  unsigned missed_ = 0;
 };
 
 class chat_server : public asyncore::dispatcher {
@@ -82,7 +98,7 @@ class chat_server : public asyncore::dispatcher {
     if (ec) return;
     set_reuse_addr();
     bind(where, ec);
-    if (!ec) listen(16, ec);
+    if (!ec) listen(ASYNCORE_LISTEN_BACKLOG, ec);
   }
   std::uint16_t port() const {
     std::error_code ec;

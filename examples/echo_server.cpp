@@ -6,7 +6,11 @@
 // Listens on 127.0.0.1:<port> (default 8007; 0 picks a free port, and the
 // line "listening on 127.0.0.1:<port>" tells which), echoes every byte it
 // receives until the client closes, and exits with status 0 on SIGTERM or
-// SIGINT. A client that resets its connection only ends that connection.
+// SIGINT. A client that resets its connection only ends that connection; one
+// that half-closes (shutdown of its write side) gets the rest of its echo,
+// then EOF (close_when_done() at end of stream). A client that does not
+// read stops the server reading from it once 1 MiB of echo is queued
+// (output water marks), so it cannot make the server hold more.
 // The default backend is poll, which has no descriptor limit (select stops
 // at FD_SETSIZE, 1024 on Linux).
 //
@@ -43,10 +47,10 @@ class echo_handler : public asyncore::dispatcher_with_send {
     // changes only in our handlers (and send() reports it): the loop may
     // skip sampling them while we are idle (10000 idle clients cost nothing).
     set_stable_predicates();
+    // Back-pressure: stop reading while a slow client has over 1 MiB
+    // unsent, read again once it is down to 256 KiB.
+    set_output_limits(1u << 20, 256u << 10);
   }
-
-  // Back-pressure: stop reading while a slow client has 1 MiB unsent.
-  bool readable() override { return out_buffer_size() < (1u << 20); }
 
   void handle_read() override {
     char buf[8192];
@@ -54,7 +58,8 @@ class echo_handler : public asyncore::dispatcher_with_send {
     std::size_t n = recv(buf, sizeof buf, ec);
     if (n) send(buf, n);
   }
-  void handle_close() override { close(); }
+  // End of stream (or a reset): send what is queued, then close.
+  void handle_close() override { close_when_done(); }
   void handle_error(const asyncore::error_cause& cause) override {
     log_info("closing " + repr() + ": " + cause.what, "error");
     close();
@@ -99,7 +104,7 @@ class echo_server : public asyncore::dispatcher {
     if (ec) return;
     set_reuse_addr();
     bind(asyncore::address("127.0.0.1", port), ec);
-    if (!ec) listen(1024, ec);
+    if (!ec) listen(ASYNCORE_LISTEN_BACKLOG, ec);
     set_stable_predicates();  // a listener's readable()/writable() never change
   }
   void handle_accepted(asyncore::socket sock, const asyncore::address&) override {

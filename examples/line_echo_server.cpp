@@ -8,7 +8,9 @@
 // "listening on 127.0.0.1:<port>" tells which), echoes each line ("\n"
 // terminated, a "\r" before it kept) as soon as it is complete, and exits
 // with status 0 on SIGTERM or SIGINT. A line longer than max_record_size()
-// (ASYNCORE_DEFAULT_MAX_RECORD, 1 MiB) ends that connection.
+// (ASYNCORE_DEFAULT_MAX_RECORD, 1 MiB) ends that connection. A client that
+// half-closes gets the rest of its echo, then EOF; one that does not read
+// stops the server reading from it once 1 MiB is queued (water marks).
 //
 // Exit status: 0 stopped by SIGTERM/SIGINT, or --help; 1 cannot listen (the
 // port is taken, ...) or the loop failed; 2 bad arguments (an unknown option,
@@ -36,16 +38,29 @@ class line_echo_handler : public asyncore::async_chat {
       : async_chat(std::move(sock), map, ec) {
     set_terminator("\n");
     ac_in_buffer_size = 8192;  // per recv(), as echo_server reads
-    set_stable_predicates();   // readable()/writable() depend on our own output only
+    set_stable_predicates();   // readable()/writable() depend on our own state only
+    // Back-pressure: stop reading while a slow client has over 1 MiB
+    // unsent, read again once it is down to 256 KiB.
+    set_output_limits(1u << 20, 256u << 10);
   }
-  // Back-pressure: stop reading while a slow client has 1 MiB unsent.
-  bool readable() override { return buffered_output() < (1u << 20); }
+  // After the end of stream, read no more (the EOF would be seen again).
+  bool readable() override { return !eof_ && async_chat::readable(); }
 
   void collect_incoming_data(std::string_view data) override { line_.append(data.data(), data.size()); }
   void found_terminator() override {
     line_ += '\n';
     push(line_);  // push copies: line_ is reused at once
     line_.clear();
+  }
+  // End of stream: send what is queued, then close. The queued close calls
+  // handle_close() again; so does a send that fails meanwhile: then close.
+  void handle_close() override {
+    if (eof_) {
+      close();
+      return;
+    }
+    eof_ = true;
+    close_when_done();
   }
   void handle_error(const asyncore::error_cause& cause) override {
     log_info("closing " + repr() + ": " + cause.what, "error");
@@ -55,6 +70,7 @@ class line_echo_handler : public asyncore::async_chat {
 
  private:
   std::string line_;
+  bool eof_ = false;
 };
 
 class line_echo_server : public asyncore::dispatcher {
@@ -64,7 +80,7 @@ class line_echo_server : public asyncore::dispatcher {
     if (ec) return;
     set_reuse_addr();
     bind(asyncore::address("127.0.0.1", port), ec);
-    if (!ec) listen(1024, ec);
+    if (!ec) listen(ASYNCORE_LISTEN_BACKLOG, ec);
     set_stable_predicates();  // a listener's readable()/writable() never change
   }
   void handle_accepted(asyncore::socket sock, const asyncore::address&) override {

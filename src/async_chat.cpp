@@ -244,7 +244,7 @@ void async_chat::negative_terminator() {
 
 // -- input -----------------------------------------------------------------------
 
-bool async_chat::readable() { return true; }
+bool async_chat::readable() { return !paused_; }
 
 void async_chat::handle_read() {
   if (!socket().is_open()) return;
@@ -440,6 +440,7 @@ void async_chat::push(std::string_view data) {
   interest_changed();  // writable() may change (also when pushed from another channel)
   if (corked_) {
     enqueue(data);  // sent when the read's hooks return
+    check_marks();
     return;
   }
   if (!has_output() && connected && !sending_) {
@@ -449,7 +450,9 @@ void async_chat::push(std::string_view data) {
     std::error_code ec;
     data.remove_prefix(detail::core::transmit(*this, data.data(), data.size(), ac_out_buffer_size, budget, ec));
     if (!data.empty()) enqueue(data);
-    if (ec) detail::core::deliver_error(*this, ec, "send");
+    const detail::open_watch watch(*this);
+    check_marks();
+    if (ec && !watch.closed()) detail::core::deliver_error(*this, ec, "send");
     return;
   }
   enqueue(data);
@@ -488,6 +491,7 @@ void async_chat::send_queue(flush mode) {
   std::size_t budget = ASYNCORE_WRITE_BUDGET;
   std::error_code err;
   bool close_now = false;
+  bool discarded = false;
   {
     const flag_scope sending(sending_);
     detail::chat_queue& q = *out_;
@@ -501,7 +505,11 @@ void async_chat::send_queue(flush mode) {
       if (q.front().k == entry_kind::producer && q.front().chunk.empty()) {  // C:245-251: pull lazily
         producer& source = *q.front().source;  // a heap object: stays put when the queue grows
         const std::string_view more = source.more();  // user code: no reference into q is held
-        if (watch.closed() || generation_ != generation) return;
+        if (watch.closed()) return;
+        if (generation_ != generation) {  // more() called discard_buffers
+          discarded = true;
+          break;
+        }
         if (more.empty()) {
           q.pop_front();
           continue;
@@ -523,7 +531,12 @@ void async_chat::send_queue(flush mode) {
       if (err || n < data.size()) break;  // an error, would block, or the budget is spent
     }
   }
-  // Settled: now the hooks.
+  // Settled: now the hooks. The water marks first (not while closing:
+  // close() never runs a hook), then the queued close or the error.
+  if (mode != flush::closing) {
+    check_marks();
+    if (watch.closed() || discarded) return;
+  }
   if (close_now) {
     handle_close();
   } else if (err && mode != flush::closing) {
@@ -545,6 +558,32 @@ void async_chat::discard_buffers() {
   if (out_) out_->clear();
   out_bytes_ = 0;
   ++generation_;
+  check_marks();
 }
+
+void async_chat::set_output_limits(std::size_t high, std::size_t low) {
+  high_ = high;
+  low_ = std::min(low, high);
+  check_marks();
+}
+
+void async_chat::check_marks() {
+  // One transition per call; a hook that moves the queue again (push, or a
+  // nested initiate_send) makes its own call.
+  if (!paused_) {
+    if (high_ == 0 || out_bytes_ <= high_) return;
+    paused_ = true;
+    interest_changed();  // readable() is now false
+    handle_output_high();
+  } else if (high_ == 0 || out_bytes_ <= low_) {
+    paused_ = false;
+    interest_changed();  // readable() is true again
+    handle_output_low();
+  }
+}
+
+void async_chat::handle_output_high() {}
+
+void async_chat::handle_output_low() {}
 
 }  // namespace asyncore

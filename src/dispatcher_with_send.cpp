@@ -1,8 +1,10 @@
 // asyncore for C++: dispatcher_with_send (Python A:511-532), without the
-// quadratic buffer copies and with a send loop bounded by a fairness budget.
+// quadratic buffer copies and with a send loop bounded by a fairness budget;
+// plus a graceful close and output water marks (not in Python).
 //
 // The lifetime rule (src/core.hpp): the send loop calls no hook; the buffer
-// is settled (what went out consumed) before an error is reported.
+// is settled (what went out consumed) before a water-mark hook runs, and a
+// send error is reported last.
 #include <asyncore/dispatcher_with_send.hpp>
 
 #include "core.hpp"
@@ -39,9 +41,11 @@ void dispatcher_with_send::send(std::string_view data) {
   out_buffer_.append(data.data(), data.size());
   interest_changed();  // writable() may have changed (also when called from another channel)
   if (err) {
-    detail::core::deliver_error(*this, err, "send");
+    after_send(err);
   } else if (connected && !direct) {
     initiate_send();
+  } else {
+    check_marks();
   }
 }
 
@@ -54,8 +58,63 @@ void dispatcher_with_send::initiate_send() {
     out_buffer_.consume(n);
     if (err || n < len) break;  // an error, would block, or the budget is spent
   }
-  if (err) detail::core::deliver_error(*this, err, "send");
+  after_send(err);
 }
+
+void dispatcher_with_send::after_send(const std::error_code& err) {
+  // Settled: the buffer holds exactly what is still to go. A graceful close
+  // cannot deliver the rest after a send error: it is dropped, and the
+  // channel closes after the report (unless the report closed it).
+  if (err && closing()) out_buffer_.clear();
+  const detail::open_watch watch(*this);
+  check_marks();
+  if (watch.closed()) return;
+  if (err) {
+    detail::core::deliver_error(*this, err, "send");
+    if (watch.closed()) return;
+  }
+  if (closing() && out_buffer_.empty()) close();
+}
+
+void dispatcher_with_send::close_when_done() {
+  if (!closing()) {
+    closing_ = true;
+    closing_at_ = detail::core::closes(*this);
+    interest_changed();  // readable() is now false
+  }
+  if (out_buffer_.empty()) close();
+}
+
+bool dispatcher_with_send::closing() const noexcept {
+  return closing_ && detail::core::closes(*this) == closing_at_;
+}
+
+void dispatcher_with_send::set_output_limits(std::size_t high, std::size_t low) {
+  high_ = high;
+  low_ = std::min(low, high);
+  check_marks();
+}
+
+void dispatcher_with_send::check_marks() {
+  // One transition per call; a hook that moves the queue again (send, or a
+  // nested initiate_send) makes its own call.
+  if (!paused_) {
+    if (high_ == 0 || out_buffer_.size() <= high_) return;
+    paused_ = true;
+    interest_changed();  // readable() is now false
+    handle_output_high();
+  } else if (high_ == 0 || out_buffer_.size() <= low_) {
+    paused_ = false;
+    interest_changed();  // readable() may be true again
+    handle_output_low();
+  }
+}
+
+void dispatcher_with_send::handle_output_high() {}
+
+void dispatcher_with_send::handle_output_low() {}
+
+bool dispatcher_with_send::readable() { return !paused_ && !closing(); }
 
 bool dispatcher_with_send::writable() { return connecting || !out_buffer_.empty(); }
 

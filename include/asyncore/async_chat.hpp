@@ -63,7 +63,9 @@
 //  - a read that would block is ignored (as CPython, issue #16133); end of
 //    stream and disconnects call handle_close, other errors handle_error;
 //  - writable() is true only while connecting, or while connected and
-//    holding output (CPython's "or not connected" spins the loop).
+//    holding output (CPython's "or not connected" spins the loop);
+//  - optional output water marks (set_output_limits; off by default) stop
+//    reading while too much output is queued.
 #ifndef ASYNCORE_ASYNC_CHAT_HPP
 #define ASYNCORE_ASYNC_CHAT_HPP
 
@@ -269,8 +271,32 @@ class ASYNCORE_API async_chat : public dispatcher {
   /// True while anything (data, producer, close) is queued.
   bool has_output() const noexcept;
 
+  /// Output water marks (not in Python; default off: the queue is
+  /// unbounded, as in Python). When buffered_output() passes `high`, reading
+  /// stops (readable() is false, so a peer that does not read back-pressures
+  /// the one that writes) and handle_output_high() is called, once; when it
+  /// is down to `low` or below, reading resumes and handle_output_low() is
+  /// called. The rest of a read already received is still framed, so a line
+  /// echo holds at most `high` plus one read (ac_in_buffer_size) and one
+  /// reply. Producers are not counted (they make their bytes on demand).
+  /// `high` 0 turns the limits off (resuming reading); `low` above `high`
+  /// counts as `high`. The new limits apply at once (the hooks may run
+  /// inside this call). The hooks run after the queue is settled, before a
+  /// send error is reported, and may push, close or change the limits; a
+  /// push from inside a read's hooks may call handle_output_high() at once.
+  void set_output_limits(std::size_t high, std::size_t low);
+  std::size_t output_high() const noexcept { return high_; }
+  std::size_t output_low() const noexcept { return low_; }
+  /// True between handle_output_high() and handle_output_low().
+  bool output_paused() const noexcept { return paused_; }
+  /// The queued output passed the high water mark. Default: nothing.
+  virtual void handle_output_high();
+  /// The queued output is down to the low water mark. Default: nothing.
+  virtual void handle_output_low();
+
   // -- dispatcher overrides --------------------------------------------------
-  /// Always true (Python); the record limit bounds memory instead.
+  /// True (Python; the record limit bounds the input), except while the
+  /// output is over its high water mark (set_output_limits).
   bool readable() override;
   /// True while connecting, or while connected and holding output.
   bool writable() override;
@@ -325,6 +351,9 @@ class ASYNCORE_API async_chat : public dispatcher {
   void enqueue(std::string_view data);
   detail::chat_queue& queue();
   void send_queue(flush mode);
+  // After buffered_output() changed: pauses or resumes reading per the
+  // water marks, calling the hook (the queue is settled first).
+  void check_marks();
 
   terminator terminator_;
   std::string held_;  // input held back between reads (a partial delimiter)
@@ -333,9 +362,12 @@ class ASYNCORE_API async_chat : public dispatcher {
   read_frame* frame_ = nullptr;  // the innermost read being framed; null between reads
   std::unique_ptr<detail::chat_queue, detail::chat_queue_deleter> out_;  // the output FIFO, made on first use
   std::size_t out_bytes_ = 0;
+  std::size_t high_ = 0;  // output water marks; 0: off
+  std::size_t low_ = 0;
   std::uint32_t generation_ = 0;  // bumped by discard_buffers
   bool sending_ = false;
   bool corked_ = false;  // a read's hooks are running: push() only queues
+  bool paused_ = false;  // over the high water mark: not reading
 };
 
 }  // namespace asyncore

@@ -89,6 +89,15 @@
 #define ASYNCORE_WRITE_BUDGET (1024u * 1024u)
 #endif
 
+/// ASYNCORE_LISTEN_BACKLOG: a listen() backlog meaning "as many as the
+/// platform allows" (the examples' servers use it). Every platform clamps a
+/// larger backlog to its own maximum (Linux: net.core.somaxconn; the BSDs and
+/// macOS: kern.ipc.somaxconn; lwIP: 255), so this one number serves all of
+/// them without naming a platform macro such as SOMAXCONN.
+#ifndef ASYNCORE_LISTEN_BACKLOG
+#define ASYNCORE_LISTEN_BACKLOG 4096
+#endif
+
 /// ASYNCORE_NOINLINE (internal): keeps a rarely taken path out of the loop's
 /// hot code, so a message touches fewer instruction cache lines.
 #if defined(__GNUC__) || defined(__clang__)

@@ -11,6 +11,23 @@
 // copies), a write event sends until the socket would block (within
 // ASYNCORE_WRITE_BUDGET), and writable() is true only while connecting or
 // holding output (CPython's is also true whenever not connected, which spins).
+//
+// Additions (CPython's dispatcher_with_send has neither; both are opt-in):
+//  - close_when_done(), a graceful close: stop reading, send what is
+//    queued, then close. An echo server's handle_close() at end of stream
+//    calls it so a client that half-closes (shutdown(SHUT_WR)) still gets
+//    every byte back before the EOF:
+//
+//         void handle_close() override { close_when_done(); }
+//
+//  - output water marks, set_output_limits(high, low): while more than
+//    `high` bytes are queued the channel stops reading (readable() is
+//    false), so a peer that does not read back-pressures the one that
+//    writes; reading resumes once the queue is down to `low`. The hooks
+//    handle_output_high() and handle_output_low() say when.
+//
+// A subclass that overrides readable() keeps both working by and-ing in
+// dispatcher_with_send::readable().
 #ifndef ASYNCORE_DISPATCHER_WITH_SEND_HPP
 #define ASYNCORE_DISPATCHER_WITH_SEND_HPP
 
@@ -18,6 +35,7 @@
 #include <asyncore/detail/byte_queue.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace asyncore {
@@ -32,6 +50,7 @@ class ASYNCORE_API dispatcher_with_send : public dispatcher {
   /// Appends to the output buffer and tries to send at once (Python's
   /// behaviour). With nothing queued and the channel connected, it sends
   /// straight from `data` and queues only what the socket did not take.
+  /// After close_when_done() the bytes are still sent before the close.
   void send(std::string_view data);
   void send(const void* data, std::size_t n) {
     send(std::string_view(static_cast<const char*>(data), n));
@@ -39,6 +58,44 @@ class ASYNCORE_API dispatcher_with_send : public dispatcher {
   /// Sends from the buffer until the socket would block.
   void initiate_send();
 
+  /// A graceful close (Python has none for this class; async_chat's
+  /// close_when_done() is the model): stops reading at once (readable() is
+  /// false from now on), sends what is queued, then calls close(). With
+  /// nothing queued it closes at once. It ends with close(), not
+  /// handle_close() as async_chat's does, because the usual caller is
+  /// handle_close() itself (at end of stream). A send error while draining
+  /// drops the unsent rest (it can no longer be delivered), is reported as
+  /// usual (a disconnect to handle_close, where calling close_when_done()
+  /// again closes at once), and the channel closes after the report if the
+  /// hook did not close it. close() still closes at once, dropping the rest.
+  void close_when_done();
+  /// True once close_when_done() was called, until the channel closes.
+  bool closing() const noexcept;
+
+  /// Output water marks (default off, as Python: the buffer is unbounded).
+  /// When more than `high` bytes are queued, reading stops (readable() is
+  /// false) and handle_output_high() is called, once; when the queue is
+  /// down to `low` bytes or fewer, reading resumes and handle_output_low()
+  /// is called. An echo then holds at most `high` plus one read's worth.
+  /// `high` 0 turns the limits off (resuming reading); `low` above `high`
+  /// counts as `high`. The new limits apply at once (the hooks may run
+  /// inside this call). The hooks run after the buffer is settled, before
+  /// a send error is reported, and may send, close or change the limits.
+  void set_output_limits(std::size_t high, std::size_t low);
+  std::size_t output_high() const noexcept { return high_; }
+  std::size_t output_low() const noexcept { return low_; }
+  /// True between handle_output_high() and handle_output_low().
+  bool output_paused() const noexcept { return paused_; }
+  /// The queue passed the high water mark (reading has stopped). Default:
+  /// nothing.
+  virtual void handle_output_high();
+  /// The queue is down to the low water mark (reading resumes). Default:
+  /// nothing.
+  virtual void handle_output_low();
+
+  /// True unless close_when_done() was called or the output is over its
+  /// high water mark (Python: always true).
+  bool readable() override;
   bool writable() override;
   void handle_write() override;
   std::string_view type_name() const override { return "asyncore::dispatcher_with_send"; }
@@ -47,7 +104,18 @@ class ASYNCORE_API dispatcher_with_send : public dispatcher {
   std::size_t out_buffer_size() const noexcept { return out_buffer_.size(); }
 
  private:
+  // After the buffer changed: pauses or resumes reading per the water
+  // marks, calling the hook (user code: the buffer is settled first).
+  void check_marks();
+  // After a send: the water marks, a finished graceful close, then `err`.
+  void after_send(const std::error_code& err);
+
   detail::byte_queue out_buffer_;
+  std::size_t high_ = 0;
+  std::size_t low_ = 0;
+  std::uint32_t closing_at_ = 0;  // the close count when close_when_done() was called
+  bool closing_ = false;          // (a close() since ends it: see closing())
+  bool paused_ = false;
 };
 
 }  // namespace asyncore

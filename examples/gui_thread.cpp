@@ -168,9 +168,10 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // Static: the input thread may still be blocked in a read, holding a
-  // reference, when main returns after the server went away.
-  static event_queue gui;
+  // Never destroyed: the input thread may still be blocked in a read (and
+  // post once it returns) when main returns after the server went away, and
+  // a static would be destroyed under it at exit.
+  static event_queue& gui = *new event_queue;
   network net(argv[1], static_cast<std::uint16_t>(port), &gui);
   net.start();
   // The windowing system: input events.

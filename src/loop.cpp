@@ -533,7 +533,9 @@ void close_all(socket_map* map, bool ignore_all) {
     depth_guard guard(m);
     for (std::size_t i = 0; i < m.slots.size(); ++i) {
       dispatcher* d = m.slots[i].d;
-      if (!d) continue;
+      // The map's own wake-up channel is not the application's: it stays
+      // (other threads may be signalling it right now).
+      if (!d || (m.slots[i].state & detail::slot_hidden)) continue;
 #if ASYNCORE_HAS_EXCEPTIONS
       try {
         d->close();

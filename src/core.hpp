@@ -49,6 +49,8 @@ struct core {
   static socket_map& home(const dispatcher& d) noexcept { return d.registered_in_ ? *d.registered_in_ : *d.map_; }
   /// The head of the channel's own timers (src/timers.cpp).
   static timer_node*& timers(dispatcher& d) noexcept { return d.timers_; }
+  /// make_owned's half: marks the channel as freed by its map after it closes.
+  static void mark_owned(dispatcher& d) noexcept { d.owned_ = true; }
   static std::int64_t accept_paused_until(const dispatcher& d) noexcept { return d.accept_pause_until_; }
   /// Python's mapping of an error to a hook: disconnects to handle_close,
   /// anything else to handle_error.

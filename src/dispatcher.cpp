@@ -438,8 +438,8 @@ void dispatcher::del_channel(socket_map*) noexcept {
 }
 
 void detail::adopt_owned(dispatcher& d) {
-  d.owned_ = true;
-  if (!d.registered()) detail::core::state(*d.map_).adopt(d);
+  detail::core::mark_owned(d);
+  if (!d.registered()) detail::core::state(*d.map()).adopt(d);
 }
 
 // -- text form and logging (Python A:257-268, A:405-413) ----------------------------

@@ -279,7 +279,6 @@ class ASYNCORE_API dispatcher {
   // -- registration state: the loop's, reached through src/core.hpp ---------
   friend struct detail::core;
   friend struct detail::map_state;
-  friend void detail::adopt_owned(dispatcher& d);
   static constexpr std::uint32_t npos = 0xffffffffu;
 
   void adopt_socket(asyncore::socket sock, std::error_code& ec);

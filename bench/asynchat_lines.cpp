@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Benchmark: async_chat's input framing on one-byte lines ("x\n"), from 1 MiB
 // to 64 MiB of input. The time per MiB must stay flat: the framing loop uses
 // a read cursor, so it is linear in the bytes received. CPython's asynchat

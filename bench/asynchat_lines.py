@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """CPython side of bench/asynchat_lines.cpp: CPython's own asynchat on one-byte
 lines (b"x\\n"), fed 64 KiB per recv() ("socket") or all in one recv()
 ("one_read"), through async_chat.handle_read with a fake socket (no system

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs the async_chat line benchmark beside CPython's asynchat and prints the
 # table (see bench/asynchat_lines.cpp).
 #   bench/asynchat_lines.sh [BUILD_DIR]      (default: build/bench)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The echo benchmark's load generator (Linux, one thread, epoll).
 //
 //     loadgen --port P [--conns N] [--active A] [--size S] [--depth D]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The loop's cost per message as idle channels grow (issue 7), in one
 // process, without the loopback TCP path that dominates the echo benchmark:
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Timers and cross-thread posts beside libuv and standalone Asio (issue 12).
 
     bench/timers.py                # build Release, run everything (about 2 minutes on 2 cores)

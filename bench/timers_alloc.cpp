@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Allocations per timer fire and per posted call (issue 12), counted by a
 // replaced global operator new in this binary only (timers_bench has none,
 // so that its timings carry no counting cost):

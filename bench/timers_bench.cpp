@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Timers and cross-thread posts beside libuv and standalone Asio (issue 12).
 // bench/timers.py runs it (several rounds, peers alternated) and writes the
 // table; one run of one peer per process:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ci/lib.sh: helpers shared by the leg scripts in ci/ and by .ci/run.
 #
 #     #!/usr/bin/env bash

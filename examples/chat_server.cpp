@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A chat server on async_chat: every line a client sends goes to every other
 // client.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The examples' command lines, shared so that every example behaves like a
 // command-line tool in the same way:
 //

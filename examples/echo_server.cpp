@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The echo server of Python's asyncore documentation, in C++.
 //
 //     echo_server [--select | --poll | --epoll] [--idle-timeout SECONDS] [port]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // file_dispatcher (POSIX): copy a pipe or terminal to stdout through the loop,
 // next to sockets if there were any.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A GUI thread and a network thread: the loop in a thread of its own, and
 // the two ways across (call_soon_threadsafe in, a queue out).
 //

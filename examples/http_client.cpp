@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The basic HTTP client of Python's asyncore documentation, in C++.
 //
 //     http_client <host> <port> <path>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A line-echo server on async_chat: every line a client sends comes back.
 //
 //     line_echo_server [--select | --poll | --epoll] [port]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A client that stays connected: connect timeout, reconnect with exponential
 // backoff, all with the loop's timers.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: address parsing and formatting. Pure text work, the same
 // on every platform; only resolve() asks the platform.
 #include <asyncore/address.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: async_chat (see include/asyncore/async_chat.hpp).
 //
 // The input loop follows CPython 3.11's asynchat.handle_read line by line,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal): the library's access to its own state behind
 // the public headers, and the one lifetime rule.
 //

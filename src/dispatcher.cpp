@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: dispatcher (Python's asyncore.dispatcher, lines 215-507).
 #include <asyncore/dispatcher.hpp>
 #include <asyncore/log.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: dispatcher_with_send (Python A:511-532), without the
 // quadratic buffer copies and with a send loop bounded by a fairness budget;
 // plus a graceful close and output water marks (not in Python).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: the library's error category and the one place that throws.
 #include <asyncore/error.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: the replaceable log sink.
 //
 // set_log_sink may be called while loops run on other threads: the sink and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: the loop (Python A:81-213, A:558-574).
 //
 // One iteration (poll_once): sample every channel's predicates into its slot,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal): what a socket_map keeps for its loop and
 // backends, behind the public header.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal): the throwing overloads, written once.
 //
 // Every operation has a non-throwing overload taking `std::error_code&`; its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal): the platform interface.
 //
 // Everything the common code (dispatcher, loop, socket_map, async_chat) needs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal): the backend seam.
 //
 // A poller waits for readiness on the channels of one socket_map. The loop

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: producers (see include/asyncore/producer.hpp).
 #include <asyncore/producer.hpp>
 

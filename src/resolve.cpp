@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: resolve() and dispatcher::connect by name (see
 // include/asyncore/resolve.hpp). The platform resolves (platform::resolve_async,
 // from any thread); the answer reaches the loop through call_soon_threadsafe,

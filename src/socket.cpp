@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: asyncore::socket, a thin owner over the platform layer.
 #include <asyncore/socket.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal): the socket logic every platform layer shares
 // (see socket_common.hpp). Platform-neutral: it uses only the platform
 // interface and the tables the platforms fill.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal): the socket logic every platform layer shares.
 //
 // The platform layers (src/posix, src/win32, src/lwip) differ in their

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: the channel registry (see src/map_state.hpp).
 #include <asyncore/dispatcher.hpp>
 #include <asyncore/log.hpp>

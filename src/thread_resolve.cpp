@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal): platform::resolve_async for the platforms with
 // threads and a blocking system resolver (POSIX, Windows): one short-lived
 // worker thread per request runs platform::resolve. Compiled by those

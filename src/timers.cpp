@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: timers, posted calls and the wake-up channel (see
 // src/timers.hpp; the loop runs them in src/loop.cpp).
 #include <asyncore/dispatcher.hpp>

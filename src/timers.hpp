@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal): what a map keeps for timers and for calls
 // posted from other threads (see include/asyncore/timer.hpp for the rules).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal): platform::make_wake and friends for the
 // platforms without eventfd or pipes (Windows, lwIP; their platform.cmake
 // compiles this file, POSIX has src/posix/wake.cpp): a UDP socket on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IPv6 zones ("%scope") in numeric addresses: a number must fit the 32 bits
 // of sin6_scope_id. "fe80::1%4294967297" used to wrap silently to scope 1;
 // it is errc::invalid_address, from parse(), the constructor and resolve().

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Steady state without the allocator (issue 7): echoing a message through a
 // connected dispatcher, a dispatcher_with_send and an async_chat line channel
 // performs no heap allocation, on every backend.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CPython's BaseTestAPI (test_asyncore.py TA:505-797) with CPython's test
 // names, run over every backend x {IPv4, IPv6, AF_UNIX}.
 #include <asyncore/asyncore.hpp>

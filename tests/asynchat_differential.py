@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Reference side of tests/asynchat_differential_test.cpp.
 
 Reads cases from the file named by argv[1], runs each through CPython's own

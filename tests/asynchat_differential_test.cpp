@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Differential test: random byte streams, cut at random points, with random
 // terminator changes inside found_terminator, run through CPython's own
 // asynchat (tests/asynchat_differential.py) and through asyncore::async_chat

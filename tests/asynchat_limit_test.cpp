@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // async_chat's bound on the record being collected (max_record_size): a peer
 // that streams megabytes with no delimiter is cut off with
 // errc::record_too_long, and memory does not grow with what it sends.

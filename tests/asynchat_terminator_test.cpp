@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // async_chat's input framing, fed through a real socket pair and the real
 // handle_read path: the same bytes one byte at a time, in ten-byte chunks and
 // all at once, for each terminator kind, give the same records; the traces of

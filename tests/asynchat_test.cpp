@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CPython's test_asynchat.py, ported: every ★ case with CPython's class and
 // test names (test_line_terminator1..3, test_numeric_terminator1..2,
 // test_none_terminator, test_simple_producer, test_string_producer,

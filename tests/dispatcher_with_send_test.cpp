@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CPython's DispatcherWithSendTests (TA:317-369), plus the fixes: no busy
 // loop while idle or unconnected, and large buffers drained without loss.
 #include <asyncore/asyncore.hpp>

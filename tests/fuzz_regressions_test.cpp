@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Regression tests for what the fuzz harnesses (tests/fuzz/) found. Each test
 // names the crashing input it was reduced from (tests/fuzz/crashes/); replay
 // one with `build/fuzz/fuzz_<harness> tests/fuzz/crashes/<file>`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Graceful close (issue 15): a peer that half-closes (shutdown of its write
 // side) after sending gets every byte of the echo back, then EOF, from a
 // dispatcher_with_send echo (close_when_done() at end of stream) and from an

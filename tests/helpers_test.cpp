@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CPython's HelperFunctionTests and DispatcherTests (test_asyncore.py
 // TA:106-314), with CPython's test names.
 #include <asyncore/asyncore.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The leak check itself (tests/support.cpp): the census sees a socket open
 // and close on this platform, the report names the counts and the new
 // handle, and the listener is on for the whole binary.

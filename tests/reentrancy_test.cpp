@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Re-entrant hooks: a hook may push, close itself or another channel, poll
 // its own map, and delete another owned channel (the README's
 // "Re-entrancy"). One regression test per defect of the hardening issue, each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // resolve() and dispatcher::connect by name (include/asyncore/resolve.hpp),
 // over every backend. Only names that need no network are used (numeric
 // hosts and "localhost"): no DNS query leaves this machine.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The additional conformance cases of spec §4.5 (behaviour read from
 // CPython's code, not in its suite) and the fixes of DESIGN.md §5, items 1-9,
 // each over every backend (and family where it matters). Names say which.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dispatcher::set_stable_predicates (issue 7): a channel that declares its
 // readable()/writable() stable is sampled only when something may have
 // changed them (new, dispatched, interest_changed()), on every backend; the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The leak check (declared in support.hpp): every test of the suite binary
 // must end holding no more descriptors or sockets than it started with.
 //

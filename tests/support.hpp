@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support shared by the conformance suite (CPython's test_asyncore rig,
 // TA:445-520, in C++): the backend x family parameters, bound addresses on
 // loopback port 0, and a loop that waits for a flag with a time bound.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Timers and the thread-safe entry (include/asyncore/timer.hpp), over every
 // backend. Where the behaviour and not the wall clock is under test, the
 // map's clock is driven by the test (map_state::clock); the cross-thread

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Output water marks (issue 15): with set_output_limits(high, low), a server
 // whose peer never reads stops reading once more than `high` bytes are
 // queued (so the peer's sends block), holds at most `high` plus one read,

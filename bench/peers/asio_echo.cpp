@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The echo service on standalone Asio (Debian's libasio-dev), one thread:
 // one io_context run by main. Each connection reads up to 8192 bytes with
 // async_read_some and writes them back with async_write, the pattern of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* Shared by the hand-written C echo loops: the command line, the listener
  * and the signal handling of examples/echo_server.cpp, so every server of
  * the benchmark is driven the same way:

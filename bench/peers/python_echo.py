@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The echo server of Python's asyncore documentation (CPython 3.11's asyncore).
 
     python_echo.py [--select | --poll] [port]

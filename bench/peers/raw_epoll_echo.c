@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The floor for the epoll backend: a minimal level-triggered epoll echo
  * loop. Registrations persist; on EPOLLIN one recv of 8192 bytes and one
  * send; a short send keeps the rest and switches the registration to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The floor for the poll backend: a minimal level-triggered poll(2) echo
  * loop. A persistent pollfd array (swap-remove on close); on POLLIN one
  * recv of 8192 bytes and one send; a short send keeps the rest and waits

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The echo service on libuv (Debian's libuv1-dev), one loop. Reads land in
  * one shared 8192-byte buffer (alloc_cb); each read is written back with
  * uv_try_write, and only what the socket does not take is copied into a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: socket addresses.
 //
 // One value type for IPv4, IPv6 and (where the platform has it) AF_UNIX. It

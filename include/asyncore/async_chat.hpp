@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: async_chat (Python's asynchat.async_chat).
 //
 // A dispatcher that frames its input stream by a *terminator* and sends from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: the asynchat umbrella header (Python's `import asynchat`).
 //
 //     #include <asyncore/asynchat.hpp>

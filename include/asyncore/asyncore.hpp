@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: the umbrella header for Python's asyncore.
 //
 //     #include <asyncore/asyncore.hpp>   // dispatcher, loop, socket_map ...

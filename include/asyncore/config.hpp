@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: compile-time configuration.
 //
 // Every option has a documented default here. To change one without touching

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: dispatcher, the base of every channel (Python's
 // asyncore.dispatcher).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: dispatcher_with_send (Python's asyncore.dispatcher_with_send).
 //
 // A dispatcher that buffers what send() cannot write at once and writes the

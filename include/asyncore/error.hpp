@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: errors.
 //
 // Every operation that can fail has an overload taking `std::error_code&` that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: ASYNCORE_API, the mark on every public class and free
 // function.
 //

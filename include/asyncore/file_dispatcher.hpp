@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: file_wrapper and file_dispatcher (Python's, POSIX only).
 //
 // file_dispatcher lets the loop serve a pipe, a terminal or any descriptor

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: where dispatcher::log and log_info write.
 //
 // Python writes log() lines to stderr and log_info() lines to stdout. Here

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: the loop (Python's asyncore.loop, poll, poll2, readwrite,
 // read, write, _exception and close_all).
 //

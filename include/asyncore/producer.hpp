@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: producers, the lazy data sources of async_chat's output
 // queue (Python's producer protocol and asynchat.simple_producer).
 //

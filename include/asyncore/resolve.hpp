@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: name resolution that never blocks the loop.
 //
 //     asyncore::resolve("example.org", 80, [](const std::error_code& ec, const asyncore::address& a) {

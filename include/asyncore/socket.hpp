@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: the socket a dispatcher owns (Python's `self.socket`).
 //
 // `asyncore::socket` is a move-only owner of one native socket. Its calls are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: the channel registry (Python's `socket_map`).
 //
 // A socket_map holds the channels one loop serves. Python's module-global dict

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: time and threads in the loop.
 //
 // Python's asyncore has no timers and no way in from other threads; its

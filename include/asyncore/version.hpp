@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++: the library's version (semantic versioning).
 //
 // The numbers are the CMake project's version (project(asyncore VERSION ...)

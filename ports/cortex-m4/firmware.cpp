@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++, Cortex-M4 port: the firmware image (asyncore_firmware.elf).
 //
 // Two echo services on lwIP's sockets, in one asyncore loop:

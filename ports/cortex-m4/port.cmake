@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ports/cortex-m4/port.cmake: lwIP and a firmware image for a small Cortex-M4
 # board, included by src/lwip/platform.cmake when ASYNCORE_LWIP_PORT=cortex-m4
 # (the default with ports/toolchains/arm-none-eabi-cortex-m4.cmake).

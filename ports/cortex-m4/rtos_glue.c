@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* asyncore for C++, Cortex-M4 port: lwIP's sys_arch layer.
  *
  *   *** LINK-ONLY: THIS IS NOT AN RTOS PORT AND DOES NOT RUN. ***

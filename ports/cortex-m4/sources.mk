@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ports/cortex-m4/sources.mk: what the Cortex-M4 firmware image is built
 # from, for builds without CMake (ports/cortex-m4/Makefile includes it; a
 # Makefile project of your own may include it too). The same lists as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* asyncore for C++, Cortex-M4 port: reset and vector table of the example
  * board (see board.ld for its memory). Copies .data, clears .bss, runs the
  * C++ constructors, then main(). A real board's start-up (from its vendor's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* lwipopts.h for lwIP 2.1 on a Linux host (the lwip-host leg): lwIP's own
  * TCP/IP stack in the process, on its tcpip thread (Debian's pthreads port,
  * port/sys_arch.c), with the loopback interface (127.0.0.1 and ::1) as the only

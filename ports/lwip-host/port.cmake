@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ports/lwip-host/port.cmake: lwIP on a Linux host, included by
 # src/lwip/platform.cmake when ASYNCORE_LWIP_PORT=lwip-host.
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* asyncore for C++, lwIP host port: starting lwIP's stack once.
  *
  * asyncore_lwip_host_start() runs tcpip_init() the first time it is called,

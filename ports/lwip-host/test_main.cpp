@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++, lwIP host port: the conformance suite's main().
 //
 // Starts lwIP's stack (tcpip_init, waiting on a semaphore for its callback,

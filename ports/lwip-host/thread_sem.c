@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* asyncore for C++, lwIP host port: one semaphore per thread for lwIP's
  * sockets API (LWIP_NETCONN_SEM_PER_THREAD 1 in lwipopts.h).
  *

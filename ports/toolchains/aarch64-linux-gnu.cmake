@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # CMake toolchain file: Linux aarch64 (aarch64-linux-gnu), cross-compiled with Debian's
 # g++-aarch64-linux-gnu and run under qemu-user (qemu-aarch64).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # CMake toolchain file: Linux armhf (arm-linux-gnueabihf), cross-compiled with Debian's
 # g++-arm-linux-gnueabihf and run under qemu-user (qemu-arm).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # CMake toolchain file: bare-metal Cortex-M4 (Thumb-2) with Debian's
 # arm-none-eabi GCC, newlib-nano and libstdc++ (packages gcc-arm-none-eabi,
 # libnewlib-arm-none-eabi, libstdc++-arm-none-eabi-newlib).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared part of the Linux cross toolchain files (arm-linux-gnueabihf.cmake,
 # aarch64-linux-gnu.cmake). They set CMAKE_SYSTEM_PROCESSOR,
 # ASYNCORE_CROSS_TRIPLE and ASYNCORE_QEMU_NAME, then include this file.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # CMake toolchain file: Windows x64, cross-compiled with MinGW-w64 (Debian's
 # g++-mingw-w64-x86-64-posix) and run under Wine.
 #

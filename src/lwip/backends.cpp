@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (lwIP platform): which backends this lwIP build has, the
 // capabilities, and report_invalid (shared by both pollers).
 #include "lwip.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (lwIP platform): time, from lwIP's sys_now / sys_msleep.
 #include "lwip.hpp"
 

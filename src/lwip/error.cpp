@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (lwIP platform): the one place where lwIP's errno values
 // become portable error codes.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal, lwIP platform): the one header of src/lwip
 // that includes lwIP.
 //

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # src/lwip/platform.cmake: the lwIP platform layer (ASYNCORE_PLATFORM=lwip).
 #
 # lwIP itself is never part of this repository. It comes from:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (lwIP platform): the lwip_poll backend.
 //
 // See pollers.hpp for what lwIP reports and how it is passed to the loop.

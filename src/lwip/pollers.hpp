@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal, lwIP platform): the two loop backends.
 //
 // What lwIP reports, and how it is passed to the loop:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (lwIP platform): neutral addresses <-> lwIP's sockaddr
 // (with sin_len / sin6_len), and the resolver (numeric hosts; lwIP's DNS
 // where LWIP_DNS is on).

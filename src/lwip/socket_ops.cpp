@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (lwIP platform): sockets and options on lwIP's
 // sockets API (lwip_* functions only; see lwip.hpp for the include rules).
 //

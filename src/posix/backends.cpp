@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (POSIX): which backends this platform has, and the
 // capabilities.
 #include "../platform.hpp"

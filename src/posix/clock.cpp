@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (POSIX): the monotonic clock and sleeping.
 #include "../platform.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (Linux): the epoll backend.
 //
 // Registrations persist in the kernel between iterations: each iteration

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (POSIX): errno translation, in one place.
 #include "posix.hpp"
 

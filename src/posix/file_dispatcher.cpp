@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (POSIX): file_wrapper and file_dispatcher (Python A:589-647).
 #include <asyncore/file_dispatcher.hpp>
 

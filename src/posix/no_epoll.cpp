@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (POSIX without epoll): backend::epoll is unavailable.
 #include "../poller.hpp"
 

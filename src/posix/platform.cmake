@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The POSIX platform layer (Linux, BSD, macOS, embedded Linux).
 #
 # Every platform directory has the same files for the same functions:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (POSIX): the poll(2) backend.
 //
 // The pollfd array persists between iterations, one entry per slot (entry i

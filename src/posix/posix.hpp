@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (POSIX, internal): helpers shared by the POSIX sources.
 #ifndef ASYNCORE_SRC_POSIX_POSIX_HPP
 #define ASYNCORE_SRC_POSIX_POSIX_HPP

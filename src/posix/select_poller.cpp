@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (POSIX): the select(2) backend.
 //
 // FD_SET on a descriptor >= FD_SETSIZE is undefined behaviour (glibc's

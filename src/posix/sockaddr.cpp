@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (POSIX): neutral addresses <-> sockaddr, and the resolver.
 #include "../platform.hpp"
 #include "posix.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (POSIX): the socket half of the platform interface.
 #include "../platform.hpp"
 #include "../socket_common.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (POSIX, internal): the system-call seam.
 //
 // The POSIX layer calls the few system calls that event loops get wrong in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (POSIX): the map's wake-up handle (src/platform.hpp):
 // an eventfd on Linux, a pipe elsewhere.
 #include "../platform.hpp"

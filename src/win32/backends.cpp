@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (Windows): backend selection and capabilities.
 //
 // backend::select -> select() with sets sized to the channel count (default);

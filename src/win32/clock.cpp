@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (Windows): the monotonic clock and sleeping.
 //
 // monotonic_us reads QueryPerformanceCounter, which Microsoft documents as

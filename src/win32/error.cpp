@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (Windows): WSAGetLastError() codes as portable errors.
 //
 // This is the one place where Winsock's error numbers are translated. Every

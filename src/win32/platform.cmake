@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # asyncore for C++: the Windows (Winsock 2) platform layer.
 # Included by the top-level CMakeLists.txt when ASYNCORE_PLATFORM is win32
 # (the default when building for Windows, with MSVC or MinGW-w64).

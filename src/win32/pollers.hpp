@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal, Windows): the two loop backends.
 //
 // make_poller(backend::select) and make_poller(backend::poll) return these;

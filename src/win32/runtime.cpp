@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (Windows): Winsock start-up and the per-socket record.
 //
 // Start-up. Every successful WSAStartup must be matched by exactly one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (Windows): the select() backend, the default.
 //
 //  - The three sets are sized to the number of channels (socket_set.hpp), so

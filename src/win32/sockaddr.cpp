@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (Windows): neutral addresses <-> SOCKADDR_STORAGE, and the
 // resolver.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (Windows): the socket half of the platform interface
 // (src/platform.hpp) on Winsock 2.
 //

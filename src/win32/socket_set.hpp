@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal, Windows): an fd_set of any size.
 //
 // Winsock's fd_set is not a bitmap but a counted array,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal, Windows): what the src/win32 files share.
 //
 // This is the only header of the library that includes <winsock2.h>; it is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (Windows): the WSAPoll() backend (loop(use_poll=true)).
 //
 // What WSAPoll needs on Windows (Microsoft's WSAPoll documentation, and

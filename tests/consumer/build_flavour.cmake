@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake -P build_flavour.cmake: builds the library alone in another flavour
 # (shared or static, as the packaging tests ask) and installs it, for the
 # consumers that test that flavour's package.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A program outside the project that uses the library as a user would: a
 // listener and a client on loopback, one loop until the client connected.
 //

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake -P mismatch.cmake: the exception/RTTI agreement between an installed
 # library and the code that includes its headers (include/asyncore/config.hpp).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake -P pkg_config.cmake: compiles, links and runs consumer.cpp with only
 # what `pkg-config asyncore` says, from an install tree whose prefix was
 # chosen at install time (`cmake --install --prefix`), not at configure time:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz harness: asyncore::address::parse, host(), to_string(), from_bytes().
 //
 // Input: two bytes of port, one mode byte, then the text (or the raw address

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz harness: async_chat's input framing and output queue, over a real
 // asyncore::socket_pair and a real loop (poll_once on the backend the input
 // picks).

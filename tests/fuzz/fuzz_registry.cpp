@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz harness: the registry (socket_map) and the loop, with channels that
 // create, close and destroy each other from their handlers.
 //

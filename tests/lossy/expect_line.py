@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """expect_line.py: runs a command until a line of its output matches.
 
     expect_line.py --match REGEX [--fail REGEX] --within SECONDS -- CMD [ARGS...]

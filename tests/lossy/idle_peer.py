@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """idle_peer.py: a client that is busy for a while, then vanishes.
 
     idle_peer.py HOST PORT [--active SECONDS] [--deadline SECONDS]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """transfer.py: sends a payload to an echo server and checks it comes back intact.
 
     transfer.py HOST PORT MODE [--size BYTES] [--seed N] [--deadline SECONDS] [--half-close]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The leak check's census on lwIP (tests/support.cpp): the used entries of
 // lwIP's socket table. lwIP keeps MEMP_NUM_NETCONN sockets numbered from
 // LWIP_SOCKET_OFFSET; lwip_fcntl(F_GETFL) succeeds on a used entry and fails

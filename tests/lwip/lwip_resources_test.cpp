@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // lwIP resources a loop must not use up or allocate:
 //  - with LWIP_NETCONN_SEM_PER_THREAD (the shipped lwipopts.h) lwip_select
 //    and lwip_poll wait on the thread's semaphore: a loop iteration creates

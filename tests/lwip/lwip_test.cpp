@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // lwIP-specific cases (tests/lwip/ is only built with ASYNCORE_PLATFORM=lwip):
 //  - MEMP_NUM_NETCONN is the descriptor limit: running out gives a clear
 //    error (asyncore::errc::descriptors_exhausted), recovers after closes,

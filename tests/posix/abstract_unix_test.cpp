@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // AF_UNIX abstract names (Linux) that fill sun_path completely: 108 bytes,
 // the leading NUL included, with no terminating NUL. Linux and Python accept
 // them (the address length is offsetof(sockaddr_un, sun_path) + 108); the

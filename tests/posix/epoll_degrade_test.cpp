@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A map whose first epoll loop runs while descriptors are exhausted: the
 // epoll descriptor cannot be made, and the map is served by poll instead of
 // loop() throwing (the application would die where Python code expects the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The examples, run as a user runs them: as processes, talking to real
 // sockets on loopback. POSIX only (posix_spawn and signals).
 #include <asyncore/asyncore.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CPython's FileWrapperTest (TA:372-442), POSIX only as in Python, plus
 // file_dispatcher over pipes and every backend.
 #include <asyncore/file_dispatcher.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The leak check's census on POSIX (tests/support.cpp): the descriptors this
 // process holds, from /proc/self/fd where there is one (Linux, also under
 // qemu-user), otherwise by probing every descriptor below the limit with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DESIGN.md §5 fixes that need POSIX facilities to provoke: SIGPIPE,
 // descriptor exhaustion, descriptors above FD_SETSIZE, EINTR and
 // sub-millisecond timeouts (through the system-call seam, so no timing).

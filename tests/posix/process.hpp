@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Child processes for the tests that run the examples (examples_test.cpp,
 // time_examples_test.cpp): a program started with its stdin and stdout on
 // pipes, and a channel that collects what it prints. POSIX only

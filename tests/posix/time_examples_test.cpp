@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The examples that use timers and threads, run as processes against real
 // sockets on loopback: echo_server --idle-timeout, reconnecting_client and
 // gui_thread. Every wait is on something a program printed or a socket

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // 32-bit correctness (issue 6): on Linux armhf (Debian 12) `long` and
 // `time_t` are 32 bits and std::size_t is 32 bits, so anything that holds a
 // duration in microseconds or a byte count of a whole transfer must not go

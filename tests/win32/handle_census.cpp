@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The leak check's census on Windows (tests/support.cpp): the process's open
 // Winsock sockets. Winsock cannot list them, and the library's own count
 // (src/win32/runtime.cpp) is internal, so every handle value a socket can

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows-only cases (issue 4), beside the conformance suite that runs here
 // unchanged. They check what only Winsock gets wrong, or gets differently:
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore for C++ (internal): a FIFO of bytes with a read offset.
 //
 // Appending is amortised O(1) and consuming is O(1): consumed bytes are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // asyncore_user_config.hpp for the Cortex-M4 board: smaller buffers than the
 // desktop defaults (Python's 64 KiB), sized to lwIP's TCP_MSS / TCP_WND of
 // this port. asyncore/config.hpp reads this file first when it is on the

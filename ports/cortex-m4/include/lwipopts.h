@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* lwipopts.h for a small Cortex-M4 board (e.g. 512 KiB flash, 128 KiB RAM)
  * running lwIP's sockets API on an RTOS, with asyncore on top.
  *

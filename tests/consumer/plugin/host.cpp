@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Loads the plugin, runs the consumer in it, and checks that the static
 // library inside it kept its symbols to itself (it is built with hidden
 // visibility, so two plugins with their own copies do not interpose).

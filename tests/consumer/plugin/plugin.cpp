@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A plugin that carries the static asyncore library inside it.
 #define ASYNCORE_CONSUMER_NO_MAIN
 #include "../consumer.cpp"

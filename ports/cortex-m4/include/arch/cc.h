@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* arch/cc.h for lwIP on Cortex-M4 with arm-none-eabi GCC and newlib.
  *
  * errno: lwIP sets newlib's errno (per task through newlib's reentrancy

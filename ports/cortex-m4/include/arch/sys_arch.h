@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* arch/sys_arch.h for lwIP on Cortex-M4: the RTOS object types lwIP's
  * sys_arch layer uses. They are opaque handles of the RTOS (a FreeRTOS
  * SemaphoreHandle_t / QueueHandle_t / TaskHandle_t, a CMSIS-RTOS2 id ...).

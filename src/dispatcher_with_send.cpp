@@ -26,6 +26,7 @@ ASYNCORE_NOINLINE void log_sending(dispatcher& d, std::size_t n) {
 }  // namespace
 
 void dispatcher_with_send::send(std::string_view data) {
+  if (lingering()) return;  // the end of stream went out: nothing can follow it
   if (debug) log_sending(*this, data.size());
   // Python appends to out_buffer and calls initiate_send(). With nothing
   // queued that is the same as sending straight from the caller's bytes and
@@ -74,16 +75,57 @@ void dispatcher_with_send::after_send(const std::error_code& err) {
     detail::core::deliver_error(*this, err, "send");
     if (watch.closed()) return;
   }
-  if (closing() && out_buffer_.empty()) close();
+  if (closing() && out_buffer_.empty() && !lingering()) finish_close();
 }
 
 void dispatcher_with_send::close_when_done() {
   if (!closing()) {
     closing_ = true;
+    lingering_ = false;
     closing_at_ = detail::core::closes(*this);
     interest_changed();  // readable() is now false
+  } else if (lingering()) {
+    close();  // asked again (from a hook): at once
+    return;
   }
-  if (out_buffer_.empty()) close();
+  if (out_buffer_.empty()) finish_close();
+}
+
+void dispatcher_with_send::finish_close() {
+  // Not connected (never was, or a send error ended it), or no linger: close now.
+  std::error_code ec;
+  if (linger_ > 0 && connected) socket().shutdown(shutdown_type::send, ec);
+  if (linger_ <= 0 || !connected || ec) {
+    close();
+    return;
+  }
+  lingering_ = true;
+  interest_changed();  // readable() is true again: the peer's end of stream is awaited
+  linger_timer_ = call_later(linger_, [this] { close(); });  // close() cancels it
+  discard_input();  // the peer may have ended already (an echo server's usual case)
+}
+
+void dispatcher_with_send::discard_input() {
+  // The socket's own recv: the dispatcher's would call handle_close at the
+  // end of stream. Bounded per event, as every read is.
+  char buf[1024];
+  for (int i = 0; i < 64; ++i) {
+    std::error_code ec;
+    const std::size_t n = socket().recv(buf, sizeof buf, ec);
+    if (ec == std::errc::operation_would_block) return;
+    if (ec || n == 0) {  // the end of stream, or the peer went away: done
+      close();
+      return;
+    }
+  }
+}
+
+void dispatcher_with_send::handle_read_event() {
+  if (lingering()) {
+    discard_input();
+    return;
+  }
+  dispatcher::handle_read_event();
 }
 
 bool dispatcher_with_send::closing() const noexcept {
@@ -115,7 +157,7 @@ void dispatcher_with_send::handle_output_high() {}
 
 void dispatcher_with_send::handle_output_low() {}
 
-bool dispatcher_with_send::readable() { return !paused_ && !closing(); }
+bool dispatcher_with_send::readable() { return lingering() || (!paused_ && !closing()); }
 
 bool dispatcher_with_send::writable() { return connecting || !out_buffer_.empty(); }
 

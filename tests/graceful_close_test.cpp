@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -242,12 +243,7 @@ class GracefulClose : public testing::TestWithParam<param> {
 
 TEST_P(GracefulClose, send_echo_half_close) { run(server_kind::send_echo, 0, 0); }
 TEST_P(GracefulClose, send_echo_half_close_with_water_marks) { run(server_kind::send_echo, 64u << 10, 16u << 10); }
-TEST_P(GracefulClose, line_echo_half_close) {
-  if (std::string(asyncore::platform_capabilities().platform) == "win32" && GetParam().be == asyncore::backend::poll)
-    GTEST_SKIP() << "known defect (issue 15): WSAPoll reports a half-closed peer's hang-up and the line "
-                    "echo closes before sending the rest of its echo";
-  run(server_kind::line_echo, 0, 0);
-}
+TEST_P(GracefulClose, line_echo_half_close) { run(server_kind::line_echo, 0, 0); }
 TEST_P(GracefulClose, line_echo_half_close_with_water_marks) { run(server_kind::line_echo, 64u << 10, 16u << 10); }
 
 // Over a socket pair, on every backend.
@@ -256,13 +252,12 @@ class GracefulClosePair : public testing::TestWithParam<param> {
   void SetUp() override { ASYNCORE_SKIP_UNSUPPORTED(GetParam()); }
 };
 
-// close_when_done() with nothing queued closes at once; with output queued
-// the channel stops reading, sends it all, then closes.
+// close_when_done() with output queued: the channel stops reading, sends it
+// all, sends its end of stream, drops what the peer still sends (no reset:
+// that would discard the peer's unread data on Winsock and lwIP), and closes
+// at the peer's end of stream. With nothing queued the end of stream goes at
+// once.
 TEST_P(GracefulClosePair, close_when_done_closes_after_output) {
-  const std::string platform = asyncore::platform_capabilities().platform;
-  if (platform == "lwip" || platform == "win32")
-    GTEST_SKIP() << "known defect (issue 15): on lwIP and Winsock the peer's recv after the close "
-                    "reports an error instead of end of stream";
   map_guard g;
   asyncore::socket a, b;
   std::error_code ec;
@@ -280,42 +275,109 @@ TEST_P(GracefulClosePair, close_when_done_closes_after_output) {
   const std::string data = lines_of(big);
   c.send(data);
   ASSERT_GT(c.out_buffer_size(), 0u);
-  // The peer has written something, so a channel that still read would get
-  // a read event.
+  // The peer has written something the channel will never read: closing
+  // over it would be a reset.
   ASSERT_EQ(b.send("x", 1, ec), 1u) << ec.message();
   c.close_when_done();
   EXPECT_TRUE(c.closing());
   EXPECT_FALSE(c.readable());
   EXPECT_TRUE(c.socket().is_open());
 
+  // The peer reads everything, then the end of stream; only then does it
+  // end its side, and the channel closes.
   std::string got;
+  bool eof = false;
+  std::error_code read_error;
   ASSERT_TRUE(loop_until(
       [&] {
         char buf[65536];
-        std::error_code e;
-        for (;;) {
+        while (!eof && !read_error) {
+          std::error_code e;
           const std::size_t n = b.recv(buf, sizeof buf, e);
-          if (e || n == 0) break;
-          got.append(buf, n);
+          if (e == std::errc::operation_would_block) break;
+          if (e) {
+            read_error = e;
+          } else if (n == 0) {
+            eof = true;
+            b.shutdown(asyncore::shutdown_type::send, e);
+            EXPECT_FALSE(e) << e.message();
+          } else {
+            got.append(buf, n);
+          }
         }
-        return !c.socket().is_open() && got.size() == data.size();
+        return read_error || (eof && !c.socket().is_open());
       },
       g.map, GetParam().be, 30.0))
-      << "got " << got.size() << " of " << data.size();
-  EXPECT_TRUE(got == data);
+      << "got " << got.size() << " of " << data.size() << (eof ? ", then EOF" : "") << "; channel "
+      << (c.socket().is_open() ? "open" : "closed");
+  EXPECT_FALSE(read_error) << "the peer's recv: " << read_error.message();
+  EXPECT_TRUE(got == data) << "got " << got.size() << " of " << data.size();
   EXPECT_FALSE(c.closing());  // closed: a reopened channel would read again
   char buf[16];
-  EXPECT_EQ(b.recv(buf, sizeof buf, ec), 0u);  // EOF
+  EXPECT_EQ(b.recv(buf, sizeof buf, ec), 0u);  // still EOF, not a reset
   EXPECT_FALSE(ec) << ec.message();
 
-  // Nothing queued: closes at once.
+  // Nothing queued: the end of stream goes at once; the channel closes at
+  // the peer's.
   asyncore::socket x, y;
   ASSERT_TRUE(asyncore::socket_pair(x, y, ec)) << ec.message();
   chan d(std::move(x), &g.map, ec);
   ASSERT_FALSE(ec);
   d.close_when_done();
-  EXPECT_FALSE(d.socket().is_open());
+  EXPECT_TRUE(d.socket().is_open());
+  EXPECT_TRUE(d.readable());  // waiting for the peer's end of stream
+  EXPECT_FALSE(d.writable());
+  bool y_eof = false;
+  ASSERT_TRUE(loop_until(
+      [&] {
+        std::error_code e;
+        if (!y_eof && y.recv(buf, sizeof buf, e) == 0 && !e) {
+          y_eof = true;
+          y.close();
+        }
+        return !d.socket().is_open();
+      },
+      g.map, GetParam().be, 10.0));
+  EXPECT_TRUE(y_eof);
   EXPECT_FALSE(d.registered());
+}
+
+// A peer that never ends its side: the graceful close gives up after
+// close_linger(); with a linger of 0 it closes as soon as the output is sent.
+TEST_P(GracefulClosePair, close_when_done_linger_is_bounded) {
+  map_guard g;
+  asyncore::socket a, b;
+  std::error_code ec;
+  ASSERT_TRUE(asyncore::socket_pair(a, b, ec)) << ec.message();
+  struct chan : asyncore::dispatcher_with_send {
+    using dispatcher_with_send::dispatcher_with_send;
+    void handle_read() override { ADD_FAILURE() << "read after close_when_done()"; }
+    void handle_close() override { ADD_FAILURE() << "handle_close"; }
+  };
+  chan c(std::move(a), &g.map, ec);
+  ASSERT_FALSE(ec);
+  EXPECT_EQ(c.close_linger(), 2.0);
+  c.set_close_linger(0.05);
+  c.close_when_done();
+  EXPECT_TRUE(c.socket().is_open());
+  // The peer keeps sending and never ends: what it sends is dropped.
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(loop_until(
+      [&] {
+        std::error_code e;
+        if (c.socket().is_open()) (void)b.send("more", 4, e);
+        return !c.socket().is_open();
+      },
+      g.map, GetParam().be, 10.0));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(40));
+
+  asyncore::socket x, y;
+  ASSERT_TRUE(asyncore::socket_pair(x, y, ec)) << ec.message();
+  chan d(std::move(x), &g.map, ec);
+  ASSERT_FALSE(ec);
+  d.set_close_linger(0);
+  d.close_when_done();
+  EXPECT_FALSE(d.socket().is_open());  // nothing queued, no linger: at once
 }
 
 // The peer goes away while a graceful close is draining: the send error is

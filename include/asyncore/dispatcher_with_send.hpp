@@ -61,15 +61,29 @@ class ASYNCORE_API dispatcher_with_send : public dispatcher {
 
   /// A graceful close (Python has none for this class; async_chat's
   /// close_when_done() is the model): stops reading at once (readable() is
-  /// false from now on), sends what is queued, then calls close(). With
-  /// nothing queued it closes at once. It ends with close(), not
-  /// handle_close() as async_chat's does, because the usual caller is
-  /// handle_close() itself (at end of stream). A send error while draining
-  /// drops the unsent rest (it can no longer be delivered), is reported as
-  /// usual (a disconnect to handle_close, where calling close_when_done()
-  /// again closes at once), and the channel closes after the report if the
-  /// hook did not close it. close() still closes at once, dropping the rest.
+  /// false from now on), sends what is queued, then ends the connection
+  /// without losing a byte: it sends the end of stream (shutdown of the
+  /// sending side), reads and discards what the peer still sends, without
+  /// calling handle_read, until the peer's end of stream, then calls close().
+  /// Closing with unread input instead makes TCP send a reset, which on
+  /// Windows and lwIP throws away what the peer had not read yet. The wait
+  /// for the peer is bounded by close_linger() (default 2 s); an echo
+  /// server that calls close_when_done() from handle_close() (the peer's
+  /// end of stream) closes as soon as its output is sent. It ends with
+  /// close(), not handle_close() as async_chat's does, because the usual
+  /// caller is handle_close() itself. A send error while draining drops the
+  /// unsent rest (it can no longer be delivered), is reported as usual (a
+  /// disconnect to handle_close, where calling close_when_done() again
+  /// closes at once), and the channel closes after the report if the hook
+  /// did not close it. Bytes passed to send() after the output is drained
+  /// are dropped (the end of stream is sent). close() still closes at once,
+  /// dropping the rest.
   void close_when_done();
+  /// How long a graceful close waits for the peer's end of stream after its
+  /// output is sent, in seconds. 0: close as soon as the output is sent
+  /// (unread input then makes the close a reset). Default 2.
+  void set_close_linger(double seconds) noexcept { linger_ = seconds; }
+  double close_linger() const noexcept { return linger_; }
   /// True once close_when_done() was called, until the channel closes.
   bool closing() const noexcept;
 
@@ -95,8 +109,12 @@ class ASYNCORE_API dispatcher_with_send : public dispatcher {
   virtual void handle_output_low();
 
   /// True unless close_when_done() was called or the output is over its
-  /// high water mark (Python: always true).
+  /// high water mark (Python: always true); true again while a graceful
+  /// close waits for the peer's end of stream.
   bool readable() override;
+  /// While a graceful close waits for the peer's end of stream: discards
+  /// input and closes at the end of stream. Otherwise the dispatcher's.
+  void handle_read_event() override;
   bool writable() override;
   void handle_write() override;
   std::string_view type_name() const override { return "asyncore::dispatcher_with_send"; }
@@ -110,13 +128,21 @@ class ASYNCORE_API dispatcher_with_send : public dispatcher {
   void check_marks();
   // After a send: the water marks, a finished graceful close, then `err`.
   void after_send(const std::error_code& err);
+  // The graceful close's output is sent: end of stream, then linger.
+  void finish_close();
+  // Lingering: reads and drops input; closes at the peer's end of stream.
+  void discard_input();
+  bool lingering() const noexcept { return lingering_ && closing(); }
 
   detail::byte_queue out_buffer_;
   std::size_t high_ = 0;
   std::size_t low_ = 0;
   std::uint32_t closing_at_ = 0;  // the close count when close_when_done() was called
   bool closing_ = false;          // (a close() since ends it: see closing())
+  bool lingering_ = false;        // the output is sent; waiting for the peer's end of stream
   bool paused_ = false;
+  double linger_ = 2.0;
+  timer linger_timer_;
 };
 
 }  // namespace asyncore

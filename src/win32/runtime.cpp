@@ -8,7 +8,8 @@
 // first socket it opens, or a resolver call): a function-local static, as
 // Asio's winsock_init does. That reference is released at normal process
 // exit, by the static's destructor, but only when it is safe:
-//   - never in a DLL build of the library (CMake defines asyncore_EXPORTS),
+//   - never in a DLL build of the library (CMake defines ASYNCORE_BUILDING,
+//     the target's DEFINE_SYMBOL, only when it builds the DLL),
 //     because there static destructors run inside DllMain(DLL_PROCESS_DETACH);
 //   - never while sockets the library opened are still open (for example a
 //     default_map() constructed before the guard, and so destroyed after
@@ -61,7 +62,7 @@ class winsock_runtime {
     }
   }
   ~winsock_runtime() {
-#if !defined(asyncore_EXPORTS)
+#if !defined(ASYNCORE_BUILDING)
     if (result_ == 0 && the_registry().open_count.load() == 0) ::WSACleanup();
 #endif
   }

@@ -14,12 +14,22 @@
 //    catch that mistake). Errors and hang-ups are always reported. Revents
 //    POLLRDBAND is reported as pollpri, so out-of-band data reaches
 //    handle_expt on this backend as on select and POSIX poll.
-//  - revents POLLHUP / POLLERR / POLLNVAL are passed through as pollhup /
-//    pollerr / pollnval, as the seam (poller.hpp) asks. A graceful close by
-//    the peer shows up as POLLHUP *without* POLLRDNORM on Windows (and
-//    Wine); the loop (src/loop.cpp) turns hang-up on a channel that reads
-//    into the read path, so the remaining data and then the EOF (recv()
-//    returns 0) are read exactly as on POSIX, and the close comes once.
+//  - revents POLLERR / POLLNVAL are passed through as pollerr / pollnval,
+//    as the seam (poller.hpp) asks. POLLHUP is not what POSIX means by it:
+//    Windows (and Wine) report it as soon as the peer has *half*-closed
+//    (sent its FIN), without POLLRDNORM, and keep reporting it whatever
+//    `events` asks for. POSIX poll says the same thing with POLLIN (recv()
+//    returns the rest, then 0) and says nothing to a socket that only asks
+//    to write. So a POLLHUP without POLLERR is translated here, where the
+//    difference lives: to pollin for a socket that asks to read, to pollout
+//    when POLLWRNORM came with it, else to nothing. Passing it on as a
+//    hang-up made a channel that had stopped reading to drain its output
+//    (a graceful close after the peer's shutdown(SD_SEND)) get handle_close
+//    and lose the rest. Such a socket (half-closed peer, asking only to
+//    write, not writable yet) would also make WSAPoll return at once on
+//    every call: while there is one, the wait is served by select() (the
+//    select backend, whose sets do not have the sticky hang-up), until it
+//    reads again or leaves the map.
 //  - WSAPoll with no sockets fails (WSAEINVAL) instead of sleeping: when there
 //    is nothing to watch we sleep the timeout.
 //  - Only valid sockets are passed (slots without a handle are skipped); a
@@ -65,23 +75,35 @@ namespace {
 
 constexpr int slice_ms = 100;
 
-std::uint32_t portable_events(const WSAPOLLFD& p) noexcept {
+// The portable events of one revents. A POLLHUP without POLLERR (the peer
+// half-closed) becomes what POSIX poll reports then (see the top of this
+// file); `half_closed` tells the caller to remember the socket.
+std::uint32_t portable_events(const WSAPOLLFD& p, bool& half_closed) noexcept {
   std::uint32_t ev = 0;
   const short r = p.revents;
   if (r & POLLRDNORM) ev |= pollin;
   if (r & POLLRDBAND) ev |= pollpri;
   if (r & POLLWRNORM) ev |= pollout;
   if (r & POLLERR) ev |= pollerr;
-  if (r & POLLHUP) ev |= pollhup;
   if (r & POLLNVAL) ev |= pollnval;
+  half_closed = false;
+  if (r & POLLHUP) {
+    if (r & (POLLERR | POLLNVAL)) {
+      ev |= pollhup;
+    } else {
+      half_closed = true;
+      if (p.events & POLLRDNORM) ev |= pollin;
+    }
+  }
   return ev;
 }
 
 class wsapoll_poller final : public poller {
  public:
-  explicit wsapoll_poller(wsapoll_mode mode) noexcept
+  explicit wsapoll_poller(wsapoll_mode mode)
       : sliced_(mode != wsapoll_mode::automatic || !wsapoll_reports_failed_connect()),
-        simulate_(mode == wsapoll_mode::simulate_pre2004) {}
+        simulate_(mode == wsapoll_mode::simulate_pre2004),
+        select_(make_select_poller()) {}
 
   void wait(std::vector<slot>& slots, std::size_t n, std::int64_t timeout_us, std::vector<ready_event>& out,
             std::error_code& ec) override {
@@ -90,9 +112,19 @@ class wsapoll_poller final : public poller {
     fds_.clear();
     slot_of_.clear();
     bool wants_write = false;
+    bool use_select = false;
+    std::size_t kept = 0;  // the half-closed sockets still watched (the others are forgotten)
     for (std::size_t i = 0; i < n; ++i) {
       const slot& s = slots[i];
       if (s.d == nullptr || s.want == 0 || s.handle == invalid_handle) continue;
+      if (!half_closed_.empty()) {
+        const auto it = std::find(half_closed_.begin() + static_cast<std::ptrdiff_t>(kept), half_closed_.end(),
+                                  to_socket(s.handle));
+        if (it != half_closed_.end()) {
+          std::iter_swap(it, half_closed_.begin() + static_cast<std::ptrdiff_t>(kept++));
+          if (!(s.want & pollin)) use_select = true;
+        }
+      }
       WSAPOLLFD p;
       p.fd = to_socket(s.handle);
       p.events = static_cast<short>(((s.want & pollin) ? POLLRDNORM : 0) | ((s.want & pollpri) ? POLLRDBAND : 0) |
@@ -102,8 +134,13 @@ class wsapoll_poller final : public poller {
       slot_of_.push_back(static_cast<std::uint32_t>(i));
       if (s.want & pollout) wants_write = true;
     }
+    half_closed_.resize(kept);
     if (fds_.empty()) {
       sleep_rounded_up(timeout_us);
+      return;
+    }
+    if (use_select) {
+      select_->wait(slots, n, timeout_us, out, ec);
       return;
     }
 
@@ -125,7 +162,15 @@ class wsapoll_poller final : public poller {
         return;
       }
       if (simulate_) hide_failed_connects();
+      writer_half_closed_ = false;
       if (collect(out, true) > 0) return;
+      if (writer_half_closed_) {
+        // Nothing to report, and WSAPoll would now return at once: wait
+        // the rest of the time with select (see the top of this file).
+        if (deadline >= 0) left = std::max<std::int64_t>(0, deadline - platform::monotonic_us());
+        select_->wait(slots, n, left, out, ec);
+        return;
+      }
       if (deadline >= 0 && platform::monotonic_us() >= deadline) return;
       if (!slice && rc == 0 && deadline >= 0) return;  // timed out (rounded up)
     }
@@ -145,7 +190,14 @@ class wsapoll_poller final : public poller {
   // finds); returns how many.
   std::size_t collect(std::vector<ready_event>& out, bool probe) {
     events_.assign(fds_.size(), 0);
-    for (std::size_t k = 0; k < fds_.size(); ++k) events_[k] = portable_events(fds_[k]);
+    for (std::size_t k = 0; k < fds_.size(); ++k) {
+      bool half_closed;
+      events_[k] = portable_events(fds_[k], half_closed);
+      if (!half_closed) continue;
+      if (std::find(half_closed_.begin(), half_closed_.end(), fds_[k].fd) == half_closed_.end())
+        half_closed_.push_back(fds_[k].fd);
+      if (!(fds_[k].events & POLLRDNORM)) writer_half_closed_ = true;
+    }
     if (probe) probe_connects();
     std::size_t count = 0;
     for (std::size_t k = 0; k < fds_.size(); ++k) {
@@ -188,6 +240,10 @@ class wsapoll_poller final : public poller {
   std::vector<std::uint32_t> events_;
   std::vector<std::size_t> candidates_;
   socket_set except_;
+  // Sockets whose peer half-closed (POLLHUP seen), while they are watched.
+  std::vector<SOCKET> half_closed_;
+  bool writer_half_closed_ = false;  // collect() saw one that asks only to write
+  std::unique_ptr<poller> select_;  // serves the waits while one of them asks only to write
 };
 
 }  // namespace

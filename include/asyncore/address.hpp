@@ -43,7 +43,7 @@ enum class socket_type : std::uint8_t {
 };
 
 /// A socket address: IPv4, IPv6 or AF_UNIX, or empty (Python's address
-/// tuples `('127.0.0.1', 80)`, `('::1', 80, 0, 0)` and path strings).
+/// tuples <code>('127.0.0.1', 80)</code>, <code>('::1', 80, 0, 0)</code> and path strings).
 ///
 /// A value type that holds no platform structure: the platform layer
 /// converts it to and from the native sockaddr.
@@ -64,7 +64,7 @@ class ASYNCORE_API address {
   /// left to resolve(). On failure `ec` is set and the result is empty.
   static address parse(std::string_view host, std::uint16_t port, std::error_code& ec) noexcept;
 
-  /// An AF_UNIX address (a filesystem path; a leading `'\0'` is Linux's
+  /// An AF_UNIX address (a filesystem path; a leading <code>'\\0'</code> is Linux's
   /// abstract namespace).
   static address local(std::string_view path) noexcept;
 

@@ -35,6 +35,7 @@
 ///    later input without calling found_terminator until it is reset;
 ///  - none (also a count of 0 and an empty delimiter, Python's falsy
 ///    terminators): everything is collected, found_terminator never runs.
+///
 /// The same bytes give the same calls as CPython for the same read boundaries.
 /// A hook that polls the map (or calls handle_read) while a read of this
 /// channel is being framed gets the rest of that read and the new bytes

@@ -44,6 +44,7 @@
 ///  - any other error, and any exception a handler throws, give
 ///    handle_error(cause), whose default logs one line and calls handle_close();
 ///  - exit_now (and socket_map::request_exit) leave loop().
+///
 /// No handler runs on a channel after it closed.
 #ifndef ASYNCORE_DISPATCHER_HPP
 #define ASYNCORE_DISPATCHER_HPP
@@ -129,10 +130,14 @@ class ASYNCORE_API dispatcher {
   bool debug = false;
 
   // -- predicates (called by loop() once per iteration, before waiting) --
-  /// Default true (Python).
+  /// Whether the channel wants read events (incoming data, a connection to
+  /// accept, a connect completing). Called by loop() once per iteration,
+  /// before it waits. Default true (Python).
   virtual bool readable();
-  /// Default true (Python). A connected plain dispatcher that does not
-  /// override this is woken on every iteration, exactly as in Python.
+  /// Whether the channel wants write events. Called by loop() once per
+  /// iteration, before it waits. Default true (Python). A connected plain
+  /// dispatcher that does not override this is woken on every iteration,
+  /// exactly as in Python.
   virtual bool writable();
 
   /// Opt-in for large maps: this channel promises that what readable() and
@@ -155,18 +160,36 @@ class ASYNCORE_API dispatcher {
   void interest_changed() noexcept;
 
   // -- handlers ------------------------------------------------------------
-  virtual void handle_read();     ///< default: logs "unhandled read event"
-  virtual void handle_write();    ///< default: logs "unhandled write event"
-  virtual void handle_expt();     ///< default: logs "unhandled incoming priority event"
-  virtual void handle_connect();  ///< default: logs "unhandled connect event"
-  /// Default: accept() one connection and pass it to handle_accepted.
+  /// The socket is readable: data arrived, or the stream ended (recv()
+  /// then returns 0, after handle_close() ran). Default: logs "unhandled
+  /// read event".
+  virtual void handle_read();
+  /// The socket can take more data (only asked for while writable() is
+  /// true). Default: logs "unhandled write event".
+  virtual void handle_write();
+  /// Out-of-band (priority) data arrived. Default: logs "unhandled incoming
+  /// priority event".
+  virtual void handle_expt();
+  /// A connect() succeeded (connected is still false during this call).
+  /// Default: logs "unhandled connect event".
+  virtual void handle_connect();
+  /// A listening channel has a connection to take. Default: accept() one
+  /// connection and pass it to handle_accepted.
   virtual void handle_accept();
-  /// Default: closes the socket and logs "unhandled accepted event".
+  /// A connection was accepted: `sock` is the new, non-blocking socket (move
+  /// it into a handler, usually `make_owned<handler>(std::move(sock))`),
+  /// `addr` the peer. Default: closes the socket and logs "unhandled
+  /// accepted event".
   virtual void handle_accepted(asyncore::socket sock, const address& addr);
-  /// Default: logs "unhandled close event" and calls close().
+  /// The peer closed the stream or the connection broke (end of stream, a
+  /// disconnect error, hang-up). Default: logs "unhandled close event" and
+  /// calls close().
   virtual void handle_close();
-  /// Default: logs "uncaptured error, closing channel <repr> (<cause>)" at
-  /// type "error" and calls handle_close(). Whatever this throws leaves loop().
+  /// An error, with its cause: a failed connect, a socket error that is not
+  /// a disconnect, an exception a hook threw, a library error such as
+  /// errc::record_too_long. Default: logs "uncaptured error, closing
+  /// channel <repr> (<cause>)" at type "error" and calls handle_close().
+  /// Whatever this throws leaves loop().
   virtual void handle_error(const error_cause& cause);
 
   // -- events (the loop's entry points; overridable as in Python) ---------

@@ -181,13 +181,17 @@ class ASYNCORE_API timer {
   std::uint32_t generation_ = 0;
 };
 
-/// Calls `fn` once, `seconds` from now (asyncio's loop.call_later).
+/// Calls `fn` once, `seconds` from now (asyncio's loop.call_later), in the
+/// loop of `map` (null: default_map()), on that loop's thread. The returned
+/// handle can cancel it; dropping the handle leaves the call scheduled. What
+/// `fn` throws goes to the map's callback error handler (see timer.hpp).
 template <class F>
 timer call_later(double seconds, F&& fn, socket_map* map = nullptr) {
   return timer(detail::schedule(map, nullptr, detail::seconds_to_us(seconds), 0, detail::task(std::forward<F>(fn))));
 }
 
-/// Calls `fn` once at `when` (asyncio's loop.call_at, on steady_clock).
+/// Calls `fn` once at `when` (asyncio's loop.call_at, on steady_clock); a
+/// time in the past runs it in the next iteration. Otherwise as call_later().
 template <class F>
 timer call_at(std::chrono::steady_clock::time_point when, F&& fn, socket_map* map = nullptr) {
   const auto left = std::chrono::duration_cast<std::chrono::microseconds>(when - std::chrono::steady_clock::now());
@@ -196,14 +200,17 @@ timer call_at(std::chrono::steady_clock::time_point when, F&& fn, socket_map* ma
 }
 
 /// Calls `fn` every `period` seconds, the first time one period from now
-/// (pyftpdlib's CallEvery), until cancelled.
+/// (pyftpdlib's CallEvery), until cancelled; otherwise as call_later(). A
+/// timer that keeps running keeps loop() running too.
 template <class F>
 timer call_every(double period, F&& fn, socket_map* map = nullptr) {
   const std::int64_t p = detail::seconds_to_us(period);
   return timer(detail::schedule(map, nullptr, p, p > 0 ? p : 1, detail::task(std::forward<F>(fn))));
 }
 
-/// Calls `fn` in the next loop iteration (asyncio's loop.call_soon).
+/// Calls `fn` in the next loop iteration (asyncio's loop.call_soon), after
+/// its I/O events; otherwise as call_later(). Only from the map's thread:
+/// other threads use call_soon_threadsafe().
 template <class F>
 timer call_soon(F&& fn, socket_map* map = nullptr) {
   return timer(detail::schedule(map, nullptr, 0, 0, detail::task(std::forward<F>(fn))));

@@ -80,7 +80,8 @@ class ASYNCORE_API address {
   /// errc::host_not_found in `ec` and an empty address.
   static address resolve(std::string_view host, std::uint16_t port, family f, std::error_code& ec);
 #if ASYNCORE_HAS_EXCEPTIONS
-  /// As above; throws std::system_error on failure.
+  /// As resolve(std::string_view, std::uint16_t, family, std::error_code&);
+  /// throws std::system_error on failure.
   static address resolve(std::string_view host, std::uint16_t port, family f = family::unspec);
 #endif
 

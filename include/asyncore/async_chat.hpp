@@ -245,9 +245,10 @@ class ASYNCORE_API async_chat : public dispatcher {
     ec.clear();
     set_count(static_cast<std::uint64_t>(count));
   }
-  /// As above. A negative count throws std::system_error(invalid_argument),
-  /// as Python raises ValueError; without exceptions the terminator is left
-  /// unchanged and handle_error gets the error (where a throw would have gone).
+  /// A byte count (Python: int), as the overload above. A negative count
+  /// throws std::system_error(invalid_argument), as Python raises
+  /// ValueError; without exceptions the terminator is left unchanged and
+  /// handle_error gets the error (where a throw would have gone).
   template <class Int, std::enable_if_t<std::is_integral<Int>::value && !std::is_same<Int, bool>::value &&
                                             !std::is_same<Int, char>::value, int> = 0>
   void set_terminator(Int count) {

@@ -104,7 +104,8 @@ class ASYNCORE_API dispatcher {
   /// error unregisters and closes the socket and is reported through `ec`.
   dispatcher(asyncore::socket sock, socket_map* map, std::error_code& ec);
 #if ASYNCORE_HAS_EXCEPTIONS
-  /// As above; throws std::system_error on the "other error" case.
+  /// As dispatcher(asyncore::socket, socket_map*, std::error_code&); throws
+  /// std::system_error on the "other error" case.
   explicit dispatcher(asyncore::socket sock, socket_map* map = nullptr);
 #endif
 

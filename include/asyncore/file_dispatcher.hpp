@@ -45,7 +45,8 @@ class ASYNCORE_API file_wrapper {
   /// wrapper closed (fileno() -1).
   explicit file_wrapper(int fd, std::error_code& ec);
 #if ASYNCORE_HAS_EXCEPTIONS
-  /// As above; throws std::system_error when the dup fails.
+  /// As file_wrapper(int, std::error_code&); throws std::system_error when
+  /// the dup fails.
   explicit file_wrapper(int fd);
 #endif
   /// Takes the other wrapper's descriptor; `other` is left closed.
@@ -98,7 +99,8 @@ class ASYNCORE_API file_dispatcher : public dispatcher {
   /// failure sets `ec` and leaves the channel without a descriptor.
   file_dispatcher(int fd, socket_map* map, std::error_code& ec);
 #if ASYNCORE_HAS_EXCEPTIONS
-  /// As above; throws std::system_error on failure.
+  /// As file_dispatcher(int, socket_map*, std::error_code&); throws
+  /// std::system_error on failure.
   explicit file_dispatcher(int fd, socket_map* map = nullptr);
 #endif
   /// Replaces the descriptor with a non-blocking duplicate of `fd` and

@@ -117,7 +117,7 @@ class ASYNCORE_API socket {
   [[nodiscard]] socket accept(address* peer, std::error_code& ec) noexcept;
 
   /// Sends up to `n` bytes; returns how many were sent (0 with an error,
-  /// e.g. std::errc::operation_would_block when the buffer is full).
+  /// such as std::errc::operation_would_block when the buffer is full).
   [[nodiscard]] std::size_t send(const void* data, std::size_t n, std::error_code& ec,
                    send_flags flags = send_flags::none) noexcept;
   /// Receives up to `n` bytes; returns how many. Returns 0 with no error at

@@ -227,7 +227,8 @@ bool call_soon_threadsafe(F&& fn, socket_map* map, std::error_code& ec) {
 }
 
 #if ASYNCORE_HAS_EXCEPTIONS
-/// As above; throws std::system_error when the call could not be stored.
+/// As call_soon_threadsafe(F&&, socket_map*, std::error_code&); throws
+/// std::system_error when the call could not be stored.
 template <class F>
 void call_soon_threadsafe(F&& fn, socket_map* map = nullptr) {
   std::error_code ec;

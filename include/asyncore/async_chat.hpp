@@ -1,72 +1,74 @@
 // SPDX-License-Identifier: MIT
-// asyncore for C++: async_chat (Python's asynchat.async_chat).
-//
-// A dispatcher that frames its input stream by a *terminator* and sends from
-// a FIFO of data and producers. Subclass it and override the two hooks:
-//
-//     class line_handler : public asyncore::async_chat {
-//      public:
-//       using async_chat::async_chat;               // the dispatcher constructors
-//       void start() { set_terminator("\r\n"); }
-//       void collect_incoming_data(std::string_view data) override {
-//         line_.append(data);                       // a view into the input buffer
-//       }
-//       void found_terminator() override {
-//         push("you said: " + line_ + "\r\n");      // push copies its argument
-//         if (line_ == "QUIT") close_when_done();
-//         line_.clear();
-//       }
-//      private:
-//       std::string line_;
-//     };
-//
-// Input (the loop calls handle_read; the algorithm is CPython 3.11's
-// asynchat.handle_read): each read is scanned with the *current* terminator, which the
-// hooks may change at any point:
-//  - a delimiter (bytes of any length): the bytes before it go to
-//    collect_incoming_data (never an empty chunk), then found_terminator()
-//    runs; a delimiter split across reads is found; an empty record still
-//    fires found_terminator; a trailing partial delimiter is held back until
-//    the next read (and delivered to collect_incoming_data at end of stream);
-//  - a count n: the next n bytes are collected (the count decreases as bytes
-//    arrive, as get_terminator() shows), then found_terminator(); the
-//    terminator is then a count of 0, which, as in Python, collects all
-//    later input without calling found_terminator until it is reset;
-//  - none (also a count of 0 and an empty delimiter, Python's falsy
-//    terminators): everything is collected, found_terminator never runs.
-// The same bytes give the same calls as CPython for the same read boundaries.
-// A hook that polls the map (or calls handle_read) while a read of this
-// channel is being framed gets the rest of that read and the new bytes
-// framed in the nested call, in order, as CPython appends to ac_in_buffer;
-// the outer read then has nothing left.
-//
-// Output: push() copies its argument into the queue, push_with_producer()
-// queues a producer, close_when_done() queues a close. Each is sent in FIFO
-// order; a write event sends until the socket would block (or
-// ASYNCORE_WRITE_BUDGET bytes went out), each send() at most
-// ac_out_buffer_size bytes.
-//
-// Differences from CPython, on purpose (see the README):
-//  - the terminator starts as none (CPython: unset, AttributeError);
-//  - input handling is linear in the bytes received (a read cursor, no re-copy
-//    of the rest of the buffer per record), the output queue never copies
-//    quadratically, and a write event sends until the socket would block
-//    instead of one send() per event;
-//  - push() copies its argument (CPython keeps a reference to it);
-//    push("") queues nothing (CPython performs a zero-length send);
-//  - the record being collected has a size limit (max_record_size(), on by
-//    default): a peer exceeding it gets handle_error(errc::record_too_long)
-//    and, with the default handle_error, the channel closes;
-//  - a partial delimiter held back at end of stream is delivered to
-//    collect_incoming_data before handle_close (CPython drops it);
-//  - once a hook closed the channel, no further hook runs for the rest of
-//    the buffered input (CPython keeps delivering);
-//  - a read that would block is ignored (as CPython, issue #16133); end of
-//    stream and disconnects call handle_close, other errors handle_error;
-//  - writable() is true only while connecting, or while connected and
-//    holding output (CPython's "or not connected" spins the loop);
-//  - optional output water marks (set_output_limits; off by default) stop
-//    reading while too much output is queued.
+/// \file
+/// The async_chat class (Python's asynchat.async_chat).
+///
+/// A dispatcher that frames its input stream by a *terminator* and sends from
+/// a FIFO of data and producers. Subclass it and override the two hooks:
+///
+///     class line_handler : public asyncore::async_chat {
+///      public:
+///       using async_chat::async_chat;               // the dispatcher constructors
+///       void start() { set_terminator("\r\n"); }
+///       void collect_incoming_data(std::string_view data) override {
+///         line_.append(data);                       // a view into the input buffer
+///       }
+///       void found_terminator() override {
+///         push("you said: " + line_ + "\r\n");      // push copies its argument
+///         if (line_ == "QUIT") close_when_done();
+///         line_.clear();
+///       }
+///      private:
+///       std::string line_;
+///     };
+///
+/// Input (the loop calls handle_read; the algorithm is CPython 3.11's
+/// asynchat.handle_read): each read is scanned with the *current* terminator, which the
+/// hooks may change at any point:
+///  - a delimiter (bytes of any length): the bytes before it go to
+///    collect_incoming_data (never an empty chunk), then found_terminator()
+///    runs; a delimiter split across reads is found; an empty record still
+///    fires found_terminator; a trailing partial delimiter is held back until
+///    the next read (and delivered to collect_incoming_data at end of stream);
+///  - a count n: the next n bytes are collected (the count decreases as bytes
+///    arrive, as get_terminator() shows), then found_terminator(); the
+///    terminator is then a count of 0, which, as in Python, collects all
+///    later input without calling found_terminator until it is reset;
+///  - none (also a count of 0 and an empty delimiter, Python's falsy
+///    terminators): everything is collected, found_terminator never runs.
+///
+/// The same bytes give the same calls as CPython for the same read boundaries.
+/// A hook that polls the map (or calls handle_read) while a read of this
+/// channel is being framed gets the rest of that read and the new bytes
+/// framed in the nested call, in order, as CPython appends to ac_in_buffer;
+/// the outer read then has nothing left.
+///
+/// Output: push() copies its argument into the queue, push_with_producer()
+/// queues a producer, close_when_done() queues a close. Each is sent in FIFO
+/// order; a write event sends until the socket would block (or
+/// ASYNCORE_WRITE_BUDGET bytes went out), each send() at most
+/// ac_out_buffer_size bytes.
+///
+/// Differences from CPython, on purpose (see the README):
+///  - the terminator starts as none (CPython: unset, AttributeError);
+///  - input handling is linear in the bytes received (a read cursor, no re-copy
+///    of the rest of the buffer per record), the output queue never copies
+///    quadratically, and a write event sends until the socket would block
+///    instead of one send() per event;
+///  - push() copies its argument (CPython keeps a reference to it);
+///    push("") queues nothing (CPython performs a zero-length send);
+///  - the record being collected has a size limit (max_record_size(), on by
+///    default): a peer exceeding it gets handle_error(errc::record_too_long)
+///    and, with the default handle_error, the channel closes;
+///  - a partial delimiter held back at end of stream is delivered to
+///    collect_incoming_data before handle_close (CPython drops it);
+///  - once a hook closed the channel, no further hook runs for the rest of
+///    the buffered input (CPython keeps delivering);
+///  - a read that would block is ignored (as CPython, issue #16133); end of
+///    stream and disconnects call handle_close, other errors handle_error;
+///  - writable() is true only while connecting, or while connected and
+///    holding output (CPython's "or not connected" spins the loop);
+///  - optional output water marks (set_output_limits; off by default) stop
+///    reading while too much output is queued.
 #ifndef ASYNCORE_ASYNC_CHAT_HPP
 #define ASYNCORE_ASYNC_CHAT_HPP
 
@@ -110,19 +112,28 @@ ASYNCORE_API std::size_t find_prefix_at_end(std::string_view haystack, std::stri
 ///     terminator::of_bytes("\r\n"), terminator::of_count(512), terminator::none()
 class ASYNCORE_API terminator {
  public:
-  enum class kind : std::uint8_t { none, delimiter, count };
+  /// Which of the three a terminator is.
+  enum class kind : std::uint8_t {
+    none,       ///< Python's None: collect everything, never found_terminator
+    delimiter,  ///< Python's bytes: a record ends at the delimiter
+    count       ///< Python's int: a record is that many bytes
+  };
 
+  /// The none terminator (Python's None).
   terminator() noexcept = default;
   /// std::nullopt is Python's None.
   terminator(std::nullopt_t) noexcept {}  // NOLINT: implicit on purpose
 
+  /// The none terminator (Python's None).
   static terminator none() noexcept { return terminator(); }
+  /// A delimiter of any length (copied). An empty one behaves as none.
   static terminator of_bytes(std::string_view delimiter) {
     terminator t;
     t.kind_ = kind::delimiter;
     t.bytes_.assign(delimiter.data(), delimiter.size());
     return t;
   }
+  /// A byte count; 0 behaves as none.
   static terminator of_count(std::uint64_t n) noexcept {
     terminator t;
     t.kind_ = kind::count;
@@ -130,9 +141,13 @@ class ASYNCORE_API terminator {
     return t;
   }
 
+  /// Which kind this terminator is.
   kind type() const noexcept { return kind_; }
+  /// True for kind::none.
   bool is_none() const noexcept { return kind_ == kind::none; }
+  /// True for kind::delimiter (an empty delimiter too).
   bool is_delimiter() const noexcept { return kind_ == kind::delimiter; }
+  /// True for kind::count (a count of 0 too).
   bool is_count() const noexcept { return kind_ == kind::count; }
   /// The delimiter bytes (empty unless is_delimiter()).
   std::string_view delimiter() const noexcept { return bytes_; }
@@ -146,12 +161,14 @@ class ASYNCORE_API terminator {
     return kind_ == kind::delimiter ? !bytes_.empty() : kind_ == kind::count && count_ != 0;
   }
 
-  /// Python's repr of the terminator: None, 3, b'\r\n'.
+  /// Python's repr of the terminator: `None`, `3`, <code>b'\\r\\n'</code>.
   std::string repr() const;
 
+  /// Same kind, count and delimiter bytes.
   friend bool operator==(const terminator& a, const terminator& b) noexcept {
     return a.kind_ == b.kind_ && a.count_ == b.count_ && a.bytes_ == b.bytes_;
   }
+  /// `!(a == b)`.
   friend bool operator!=(const terminator& a, const terminator& b) noexcept { return !(a == b); }
 
  private:
@@ -161,11 +178,23 @@ class ASYNCORE_API terminator {
   std::string bytes_;
 };
 
+/// Python's asynchat.async_chat: a dispatcher that frames its input by a
+/// terminator and sends from a FIFO of data, producers and a close.
+///
+/// Subclass it and override collect_incoming_data() and found_terminator();
+/// set the terminator with set_terminator() (it starts as none), send with
+/// push() and push_with_producer(), end with close_when_done(). The framing
+/// rules, and the differences from CPython, are in async_chat.hpp.
+/// Errors: end of stream and disconnects call handle_close(), other socket
+/// errors, an over-long record (errc::record_too_long) and whatever a hook
+/// throws call handle_error().
 class ASYNCORE_API async_chat : public dispatcher {
  public:
   /// The dispatcher's constructors: async_chat(map), async_chat(sock, map, ec)
   /// and, with exceptions, async_chat(sock, map).
   using dispatcher::dispatcher;
+  /// Frees the queued output (producers too); then ~dispatcher() unregisters
+  /// the channel and closes its socket (no hook runs).
   ~async_chat() override;
 
   // -- settings (Python's class attributes, per instance here) -------------
@@ -186,6 +215,7 @@ class ASYNCORE_API async_chat : public dispatcher {
   /// exceed the limit is not delivered. Channels that stream with no
   /// terminator, or expect a count above the limit, raise it or turn it off.
   std::size_t max_record_size() const noexcept { return max_record_; }
+  /// Sets max_record_size() (bytes; 0: no limit). Takes effect at once.
   void set_max_record_size(std::size_t n) noexcept { max_record_ = n; }
   /// Bytes collected in the current record so far (64-bit on every target:
   /// a stream with no limit can pass 4 GiB on 32-bit ones).
@@ -215,9 +245,10 @@ class ASYNCORE_API async_chat : public dispatcher {
     ec.clear();
     set_count(static_cast<std::uint64_t>(count));
   }
-  /// As above. A negative count throws std::system_error(invalid_argument),
-  /// as Python raises ValueError; without exceptions the terminator is left
-  /// unchanged and handle_error gets the error (where a throw would have gone).
+  /// A byte count (Python: int), as the overload above. A negative count
+  /// throws std::system_error(invalid_argument), as Python raises
+  /// ValueError; without exceptions the terminator is left unchanged and
+  /// handle_error gets the error (where a throw would have gone).
   template <class Int, std::enable_if_t<std::is_integral<Int>::value && !std::is_same<Int, bool>::value &&
                                             !std::is_same<Int, char>::value, int> = 0>
   void set_terminator(Int count) {
@@ -286,7 +317,9 @@ class ASYNCORE_API async_chat : public dispatcher {
   /// send error is reported, and may push, close or change the limits; a
   /// push from inside a read's hooks may call handle_output_high() at once.
   void set_output_limits(std::size_t high, std::size_t low);
+  /// The high water mark in bytes (0: limits off).
   std::size_t output_high() const noexcept { return high_; }
+  /// The low water mark in bytes.
   std::size_t output_low() const noexcept { return low_; }
   /// True between handle_output_high() and handle_output_low().
   bool output_paused() const noexcept { return paused_; }
@@ -311,6 +344,8 @@ class ASYNCORE_API async_chat : public dispatcher {
   /// first close_when_done(), then closes, without calling handle_close() and
   /// without reporting send errors. (close(ec) closes without sending it.)
   void close() override;
+  /// dispatcher::close(std::error_code&): closes at once, reporting a close
+  /// error through `ec`; nothing queued is sent.
   using dispatcher::close;
   std::string_view type_name() const override { return "asyncore::async_chat"; }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// asyncore for C++: compile-time configuration.
-//
-// Every option has a documented default here. To change one without touching
-// the build, put an `asyncore_user_config.hpp` on the include path: it is read
-// first. CMake options only set these macros.
+/// \file
+/// Compile-time configuration.
+///
+/// Every option has a documented default here. To change one without touching
+/// the build, put an `asyncore_user_config.hpp` on the include path: it is read
+/// first. CMake options only set these macros.
 #ifndef ASYNCORE_CONFIG_HPP
 #define ASYNCORE_CONFIG_HPP
 
@@ -30,8 +31,12 @@
 #define ASYNCORE_NO_EXCEPTIONS 1
 #endif
 #endif
+/// 1 when the throwing overloads exist (exceptions on), else 0: the
+/// opposite of ASYNCORE_NO_EXCEPTIONS, for `#if`.
 #define ASYNCORE_HAS_EXCEPTIONS (!ASYNCORE_NO_EXCEPTIONS)
 
+/// \file
+/// \par A library built without exceptions
 /// A library built with ASYNCORE_NO_EXCEPTIONS=ON (build_config.hpp:
 /// ASYNCORE_BUILT_WITHOUT_EXCEPTIONS 1) is compiled with -fno-exceptions
 /// -fno-rtti: it has no type_info for its classes (a class derived from
@@ -66,6 +71,8 @@
 #ifndef ASYNCORE_IN_BUFFER_SIZE
 #define ASYNCORE_IN_BUFFER_SIZE 65536u
 #endif
+/// ASYNCORE_OUT_BUFFER_SIZE: async_chat's default ac_out_buffer_size, the
+/// most one send() call is given (see ASYNCORE_IN_BUFFER_SIZE).
 #ifndef ASYNCORE_OUT_BUFFER_SIZE
 #define ASYNCORE_OUT_BUFFER_SIZE 65536u
 #endif

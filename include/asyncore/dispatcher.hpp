@@ -1,49 +1,51 @@
 // SPDX-License-Identifier: MIT
-// asyncore for C++: dispatcher, the base of every channel (Python's
-// asyncore.dispatcher).
-//
-// A channel is a dispatcher subclass that overrides the handle_* hooks and
-// the readable()/writable() predicates; loop() calls them:
-//
-//     class echo_handler : public asyncore::dispatcher {
-//      public:
-//       using dispatcher::dispatcher;
-//       void handle_read() override {
-//         char buf[8192];
-//         std::error_code ec;
-//         std::size_t n = recv(buf, sizeof buf, ec);
-//         if (n) send(buf, n, ec);
-//       }
-//     };
-//
-//     class echo_server : public asyncore::dispatcher {
-//      public:
-//       explicit echo_server(const asyncore::address& a) {
-//         create_socket(a.get_family());
-//         set_reuse_addr();
-//         bind(a);
-//         listen(5);
-//       }
-//       void handle_accepted(asyncore::socket sock, const asyncore::address&) override {
-//         asyncore::make_owned<echo_handler>(std::move(sock));  // freed after it closes
-//       }
-//     };
-//
-// State, as in Python: `connected`, `accepting`, `connecting` and `addr` are
-// public members. The loop calls, per ready channel, handle_read_event /
-// handle_write_event / handle_expt_event, which turn readiness into
-// handle_accept, handle_connect, handle_read, handle_write, handle_expt and
-// handle_close. Every I/O call has an std::error_code overload that never
-// throws; see the README's table for the mapping from Python.
-//
-// Error-to-callback mapping (the same on every backend and platform):
-//  - end of stream, and the "disconnected" errors (reset, aborted, broken
-//    pipe, not connected, shut down) give handle_close();
-//  - a failed connect gives handle_error() with the connect error as cause;
-//  - any other error, and any exception a handler throws, give
-//    handle_error(cause), whose default logs one line and calls handle_close();
-//  - exit_now (and socket_map::request_exit) leave loop().
-// No handler runs on a channel after it closed.
+/// \file
+/// The dispatcher class, the base of every channel (Python's
+/// asyncore.dispatcher).
+///
+/// A channel is a dispatcher subclass that overrides the handle_* hooks and
+/// the readable()/writable() predicates; loop() calls them:
+///
+///     class echo_handler : public asyncore::dispatcher {
+///      public:
+///       using dispatcher::dispatcher;
+///       void handle_read() override {
+///         char buf[8192];
+///         std::error_code ec;
+///         std::size_t n = recv(buf, sizeof buf, ec);
+///         if (n) send(buf, n, ec);
+///       }
+///     };
+///
+///     class echo_server : public asyncore::dispatcher {
+///      public:
+///       explicit echo_server(const asyncore::address& a) {
+///         create_socket(a.get_family());
+///         set_reuse_addr();
+///         bind(a);
+///         listen(5);
+///       }
+///       void handle_accepted(asyncore::socket sock, const asyncore::address&) override {
+///         asyncore::make_owned<echo_handler>(std::move(sock));  // freed after it closes
+///       }
+///     };
+///
+/// State, as in Python: `connected`, `accepting`, `connecting` and `addr` are
+/// public members. The loop calls, per ready channel, handle_read_event /
+/// handle_write_event / handle_expt_event, which turn readiness into
+/// handle_accept, handle_connect, handle_read, handle_write, handle_expt and
+/// handle_close. Every I/O call has an std::error_code overload that never
+/// throws; see the README's table for the mapping from Python.
+///
+/// Error-to-callback mapping (the same on every backend and platform):
+///  - end of stream, and the "disconnected" errors (reset, aborted, broken
+///    pipe, not connected, shut down) give handle_close();
+///  - a failed connect gives handle_error() with the connect error as cause;
+///  - any other error, and any exception a handler throws, give
+///    handle_error(cause), whose default logs one line and calls handle_close();
+///  - exit_now (and socket_map::request_exit) leave loop().
+///
+/// No handler runs on a channel after it closed.
 #ifndef ASYNCORE_DISPATCHER_HPP
 #define ASYNCORE_DISPATCHER_HPP
 
@@ -76,10 +78,19 @@ ASYNCORE_API void adopt_owned(dispatcher& d);
 
 /// What dispatcher::accept() returns: the new connection and its peer.
 struct ASYNCORE_API accepted_socket {
-  asyncore::socket sock;
-  address addr;
+  asyncore::socket sock;  ///< the new connection (non-blocking, not inheritable); yours to adopt
+  address addr;           ///< the peer's address
 };
 
+/// Python's asyncore.dispatcher: the base of every channel.
+///
+/// Subclass it, override the handle_* hooks (and readable()/writable()),
+/// and register a socket (create_socket(), or the constructor that adopts
+/// an accepted one); loop() then calls the hooks. The hooks run on the
+/// loop's thread, one at a time, and may call anything here, close() too;
+/// no hook runs after the channel closed. How errors reach the hooks is in
+/// dispatcher.hpp. A channel you create is yours to destroy (after it
+/// closed, or to close it); one made with make_owned() is freed by its map.
 class ASYNCORE_API dispatcher {
  public:
   /// A dispatcher with no socket, not registered (Python: dispatcher()).
@@ -93,7 +104,8 @@ class ASYNCORE_API dispatcher {
   /// error unregisters and closes the socket and is reported through `ec`.
   dispatcher(asyncore::socket sock, socket_map* map, std::error_code& ec);
 #if ASYNCORE_HAS_EXCEPTIONS
-  /// As above; throws std::system_error on the "other error" case.
+  /// As dispatcher(asyncore::socket, socket_map*, std::error_code&); throws
+  /// std::system_error on the "other error" case.
   explicit dispatcher(asyncore::socket sock, socket_map* map = nullptr);
 #endif
 
@@ -104,8 +116,14 @@ class ASYNCORE_API dispatcher {
   dispatcher& operator=(const dispatcher&) = delete;
 
   // -- state (Python's attributes) -------------------------------------
+  /// True once a connect completed or a connected socket was adopted;
+  /// false again after close() (Python's `connected`).
   bool connected = false;
+  /// True after listen() (Python's `accepting`): read events then mean
+  /// handle_accept().
   bool accepting = false;
+  /// True while a connect() is under way (Python's `connecting`): the next
+  /// read or write event completes it (handle_connect_event()).
   bool connecting = false;
   /// The peer (after accept/connect) or the bound address (after bind).
   address addr;
@@ -113,10 +131,14 @@ class ASYNCORE_API dispatcher {
   bool debug = false;
 
   // -- predicates (called by loop() once per iteration, before waiting) --
-  /// Default true (Python).
+  /// Whether the channel wants read events (incoming data, a connection to
+  /// accept, a connect completing). Called by loop() once per iteration,
+  /// before it waits. Default true (Python).
   virtual bool readable();
-  /// Default true (Python). A connected plain dispatcher that does not
-  /// override this is woken on every iteration, exactly as in Python.
+  /// Whether the channel wants write events. Called by loop() once per
+  /// iteration, before it waits. Default true (Python). A connected plain
+  /// dispatcher that does not override this is woken on every iteration,
+  /// exactly as in Python.
   virtual bool writable();
 
   /// Opt-in for large maps: this channel promises that what readable() and
@@ -131,6 +153,7 @@ class ASYNCORE_API dispatcher {
   /// async_chat call interest_changed() themselves when output is queued
   /// from outside their handlers (send/push from another channel).
   void set_stable_predicates(bool on = true) noexcept;
+  /// Whether set_stable_predicates() is on for this channel.
   bool stable_predicates() const noexcept { return stable_; }
   /// Asks the loop to sample this channel's predicates before its next wait
   /// (for stable predicates whose inputs changed outside the channel's own
@@ -138,23 +161,49 @@ class ASYNCORE_API dispatcher {
   void interest_changed() noexcept;
 
   // -- handlers ------------------------------------------------------------
-  virtual void handle_read();     ///< default: logs "unhandled read event"
-  virtual void handle_write();    ///< default: logs "unhandled write event"
-  virtual void handle_expt();     ///< default: logs "unhandled incoming priority event"
-  virtual void handle_connect();  ///< default: logs "unhandled connect event"
-  /// Default: accept() one connection and pass it to handle_accepted.
+  /// The socket is readable: data arrived, or the stream ended (recv()
+  /// then returns 0, after handle_close() ran). Default: logs "unhandled
+  /// read event".
+  virtual void handle_read();
+  /// The socket can take more data (only asked for while writable() is
+  /// true). Default: logs "unhandled write event".
+  virtual void handle_write();
+  /// Out-of-band (priority) data arrived. Default: logs "unhandled incoming
+  /// priority event".
+  virtual void handle_expt();
+  /// A connect() succeeded (connected is still false during this call).
+  /// Default: logs "unhandled connect event".
+  virtual void handle_connect();
+  /// A listening channel has a connection to take. Default: accept() one
+  /// connection and pass it to handle_accepted.
   virtual void handle_accept();
-  /// Default: closes the socket and logs "unhandled accepted event".
+  /// A connection was accepted: `sock` is the new, non-blocking socket (move
+  /// it into a handler, usually `make_owned<handler>(std::move(sock))`),
+  /// `addr` the peer. Default: closes the socket and logs "unhandled
+  /// accepted event".
   virtual void handle_accepted(asyncore::socket sock, const address& addr);
-  /// Default: logs "unhandled close event" and calls close().
+  /// The peer closed the stream or the connection broke (end of stream, a
+  /// disconnect error, hang-up). Default: logs "unhandled close event" and
+  /// calls close().
   virtual void handle_close();
-  /// Default: logs "uncaptured error, closing channel <repr> (<cause>)" at
-  /// type "error" and calls handle_close(). Whatever this throws leaves loop().
+  /// An error, with its cause: a failed connect, a socket error that is not
+  /// a disconnect, an exception a hook threw, a library error such as
+  /// errc::record_too_long. Default: logs "uncaptured error, closing
+  /// channel <repr> (<cause>)" at type "error" and calls handle_close().
+  /// Whatever this throws leaves loop().
   virtual void handle_error(const error_cause& cause);
 
   // -- events (the loop's entry points; overridable as in Python) ---------
+  /// A read event: handle_accept() when accepting; else, while connecting,
+  /// completes the connect first (handle_connect_event()); then
+  /// handle_read().
   virtual void handle_read_event();
+  /// A write event: nothing when accepting; while connecting, completes the
+  /// connect first; then handle_write().
   virtual void handle_write_event();
+  /// A priority event: a pending socket error goes to handle_error() (a
+  /// failed connect) or as any error (a disconnect to handle_close());
+  /// otherwise handle_expt() (out-of-band data).
   virtual void handle_expt_event();
   /// Completes a connect: reads SO_ERROR; on success calls handle_connect()
   /// and then sets connected=true (inside handle_connect, connected is still
@@ -163,7 +212,8 @@ class ASYNCORE_API dispatcher {
   std::error_code handle_connect_event();
 
   // -- socket methods ----------------------------------------------------
-  /// Creates a non-blocking socket and registers it (Python create_socket).
+  /// Creates a non-blocking, non-inheritable socket and registers it in this
+  /// channel's map (Python's create_socket).
   void create_socket(family f, socket_type t, std::error_code& ec);
   /// Takes a socket and registers it in `map` (null: this channel's map).
   void set_socket(asyncore::socket sock, socket_map* map = nullptr);
@@ -196,6 +246,7 @@ class ASYNCORE_API dispatcher {
   /// Sends; returns the bytes sent. Would-block returns 0. A disconnected
   /// peer calls handle_close() and returns 0. A closed channel returns 0.
   [[nodiscard]] std::size_t send(const void* data, std::size_t n, std::error_code& ec);
+  /// send(data.data(), data.size(), ec).
   [[nodiscard]] std::size_t send(std::string_view data, std::error_code& ec) { return send(data.data(), data.size(), ec); }
   /// Receives up to n bytes; returns how many. 0 means "nothing now": either
   /// the socket would block (no handler runs; not an error, not EOF) or the
@@ -203,27 +254,59 @@ class ASYNCORE_API dispatcher {
   [[nodiscard]] std::size_t recv(void* buf, std::size_t n, std::error_code& ec);
   /// Convenience: recv into a string (allocates).
   [[nodiscard]] std::string recv(std::size_t n, std::error_code& ec);
-  /// UDP. A zero-length datagram is not end of stream: it returns 0 with
-  /// `from` set; would-block returns 0 with `from` empty.
+  /// UDP: sends one datagram to `to`; returns the bytes sent. Would-block
+  /// returns 0 with no error; other errors are reported through `ec` (no
+  /// handler runs). A closed channel returns 0.
   std::size_t sendto(const void* data, std::size_t n, const address& to, std::error_code& ec);
+  /// UDP: receives one datagram of up to `n` bytes, its sender in `from`. A
+  /// zero-length datagram is not end of stream: it returns 0 with `from`
+  /// set; would-block returns 0 with `from` empty. Other errors: 0, `from`
+  /// empty, the error in `ec` (no handler runs).
   [[nodiscard]] std::size_t recvfrom(void* buf, std::size_t n, address& from, std::error_code& ec);
   /// Unregisters the channel and closes its socket; clears connected,
   /// accepting and connecting. Safe to call twice, and from any handler.
+  /// Errors of the socket's close are ignored, as in Python.
   virtual void close();
+  /// As close(), reporting an error of the socket's close through `ec`. Not
+  /// virtual: it never runs a subclass's close() (async_chat's sends what
+  /// its hooks pushed first; this does not).
   void close(std::error_code& ec);
 
 #if ASYNCORE_HAS_EXCEPTIONS
+  // The throwing overloads: each is the std::error_code one above, and
+  // throws std::system_error where that one would set `ec`.
+  /// As create_socket(family, socket_type, std::error_code&); throws
+  /// std::system_error. The defaults are Python's (AF_INET, SOCK_STREAM).
   void create_socket(family f = family::inet, socket_type t = socket_type::stream);
+  /// As bind(const address&, std::error_code&); throws std::system_error.
   void bind(const address& a);
+  /// As listen(int, std::error_code&); throws std::system_error.
   void listen(int backlog);
+  /// As connect(const address&, std::error_code&); throws
+  /// std::system_error on an immediate failure (a later one still goes to
+  /// handle_error()).
   void connect(const address& a);
+  /// As connect(std::string_view, std::uint16_t, std::error_code&); throws
+  /// std::system_error on an immediate failure.
   void connect(std::string_view host, std::uint16_t port);
+  /// As accept(std::error_code&); throws std::system_error where that one
+  /// sets `ec` (would-block still gives nullopt).
   [[nodiscard]] std::optional<accepted_socket> accept();
+  /// As send(const void*, std::size_t, std::error_code&); throws
+  /// std::system_error (would-block and disconnects still return 0).
   [[nodiscard]] std::size_t send(const void* data, std::size_t n);
+  /// send(data.data(), data.size()).
   [[nodiscard]] std::size_t send(std::string_view data) { return send(data.data(), data.size()); }
+  /// As recv(void*, std::size_t, std::error_code&); throws
+  /// std::system_error (would-block and end of stream still return 0).
   [[nodiscard]] std::size_t recv(void* buf, std::size_t n);
+  /// As recv(std::size_t, std::error_code&); throws std::system_error.
   [[nodiscard]] std::string recv(std::size_t n);
+  /// As sendto(const void*, std::size_t, const address&, std::error_code&);
+  /// throws std::system_error.
   std::size_t sendto(const void* data, std::size_t n, const address& to);
+  /// As recvfrom(void*, std::size_t, address&, std::error_code&); throws
+  /// std::system_error.
   [[nodiscard]] std::size_t recvfrom(void* buf, std::size_t n, address& from);
 #endif
 
@@ -238,6 +321,9 @@ class ASYNCORE_API dispatcher {
     return timer(detail::schedule(timer_map(), this, detail::seconds_to_us(seconds), 0,
                                   detail::task(std::forward<F>(fn))));
   }
+  /// The channel's call_every (asyncore::call_every() bound to it): `fn`
+  /// runs every `period` seconds, the first time one period from now, until
+  /// the timer is cancelled or the channel closes.
   template <class F>
   timer call_every(double period, F&& fn) {
     const std::int64_t p = detail::seconds_to_us(period);
@@ -253,6 +339,7 @@ class ASYNCORE_API dispatcher {
   // -- access ----------------------------------------------------------------
   /// Python's `self.socket`.
   asyncore::socket& socket() noexcept { return socket_; }
+  /// Python's `self.socket` (read-only access).
   const asyncore::socket& socket() const noexcept { return socket_; }
   /// The registered handle (Python's `_fileno`), or invalid_handle.
   native_handle_type fileno() const noexcept { return fileno_; }
@@ -274,6 +361,8 @@ class ASYNCORE_API dispatcher {
   virtual void log_info(std::string_view message, std::string_view type = "info");
   /// Replaces the ignored log types (Python: self.ignore_log_types = ...).
   void set_ignore_log_types(std::vector<std::string> types);
+  /// True when log_info() drops messages of `type` (Python: `type in
+  /// self.ignore_log_types`).
   bool log_type_ignored(std::string_view type) const noexcept;
 
  private:

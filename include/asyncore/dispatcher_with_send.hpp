@@ -1,34 +1,35 @@
 // SPDX-License-Identifier: MIT
-// asyncore for C++: dispatcher_with_send (Python's asyncore.dispatcher_with_send).
-//
-// A dispatcher that buffers what send() cannot write at once and writes the
-// rest on later write events:
-//
-//     class client : public asyncore::dispatcher_with_send {
-//       void handle_connect() override { send("hello\n"); }
-//     };
-//
-// Fixes over CPython: the buffer is a queue with a read offset (no quadratic
-// copies), a write event sends until the socket would block (within
-// ASYNCORE_WRITE_BUDGET), and writable() is true only while connecting or
-// holding output (CPython's is also true whenever not connected, which spins).
-//
-// Additions (CPython's dispatcher_with_send has neither; both are opt-in):
-//  - close_when_done(), a graceful close: stop reading, send what is
-//    queued, then close. An echo server's handle_close() at end of stream
-//    calls it so a client that half-closes (shutdown(SHUT_WR)) still gets
-//    every byte back before the EOF:
-//
-//         void handle_close() override { close_when_done(); }
-//
-//  - output water marks, set_output_limits(high, low): while more than
-//    `high` bytes are queued the channel stops reading (readable() is
-//    false), so a peer that does not read back-pressures the one that
-//    writes; reading resumes once the queue is down to `low`. The hooks
-//    handle_output_high() and handle_output_low() say when.
-//
-// A subclass that overrides readable() keeps both working by and-ing in
-// dispatcher_with_send::readable().
+/// \file
+/// The dispatcher_with_send class (Python's asyncore.dispatcher_with_send).
+///
+/// A dispatcher that buffers what send() cannot write at once and writes the
+/// rest on later write events:
+///
+///     class client : public asyncore::dispatcher_with_send {
+///       void handle_connect() override { send("hello\n"); }
+///     };
+///
+/// Fixes over CPython: the buffer is a queue with a read offset (no quadratic
+/// copies), a write event sends until the socket would block (within
+/// ASYNCORE_WRITE_BUDGET), and writable() is true only while connecting or
+/// holding output (CPython's is also true whenever not connected, which spins).
+///
+/// Additions (CPython's dispatcher_with_send has neither; both are opt-in):
+///  - close_when_done(), a graceful close: stop reading, send what is
+///    queued, then close. An echo server's handle_close() at end of stream
+///    calls it so a client that half-closes (shutdown(SHUT_WR)) still gets
+///    every byte back before the EOF:
+///
+///         void handle_close() override { close_when_done(); }
+///
+///  - output water marks, set_output_limits(high, low): while more than
+///    `high` bytes are queued the channel stops reading (readable() is
+///    false), so a peer that does not read back-pressures the one that
+///    writes; reading resumes once the queue is down to `low`. The hooks
+///    handle_output_high() and handle_output_low() say when.
+///
+/// A subclass that overrides readable() keeps both working by and-ing in
+/// dispatcher_with_send::readable().
 #ifndef ASYNCORE_DISPATCHER_WITH_SEND_HPP
 #define ASYNCORE_DISPATCHER_WITH_SEND_HPP
 
@@ -41,8 +42,13 @@
 
 namespace asyncore {
 
+/// Python's asyncore.dispatcher_with_send: a dispatcher whose send(data)
+/// queues what the socket does not take at once and sends it on later write
+/// events. Adds close_when_done() and output water marks (both opt-in); see
+/// dispatcher_with_send.hpp.
 class ASYNCORE_API dispatcher_with_send : public dispatcher {
  public:
+  /// The dispatcher's constructors.
   using dispatcher::dispatcher;
   /// The dispatcher's own send overloads (`send(p, n, ec)`, `send(view, ec)`:
   /// straight to the socket, nothing queued) stay visible beside these.
@@ -53,6 +59,7 @@ class ASYNCORE_API dispatcher_with_send : public dispatcher {
   /// straight from `data` and queues only what the socket did not take.
   /// After close_when_done() the bytes are still sent before the close.
   void send(std::string_view data);
+  /// send(std::string_view(data, n)).
   void send(const void* data, std::size_t n) {
     send(std::string_view(static_cast<const char*>(data), n));
   }
@@ -83,6 +90,7 @@ class ASYNCORE_API dispatcher_with_send : public dispatcher {
   /// output is sent, in seconds. 0: close as soon as the output is sent
   /// (unread input then makes the close a reset). Default 2.
   void set_close_linger(double seconds) noexcept { linger_ = seconds; }
+  /// The bound set by set_close_linger(), in seconds.
   double close_linger() const noexcept { return linger_; }
   /// True once close_when_done() was called, until the channel closes.
   bool closing() const noexcept;
@@ -97,7 +105,9 @@ class ASYNCORE_API dispatcher_with_send : public dispatcher {
   /// inside this call). The hooks run after the buffer is settled, before
   /// a send error is reported, and may send, close or change the limits.
   void set_output_limits(std::size_t high, std::size_t low);
+  /// The high water mark in bytes (0: limits off).
   std::size_t output_high() const noexcept { return high_; }
+  /// The low water mark in bytes.
   std::size_t output_low() const noexcept { return low_; }
   /// True between handle_output_high() and handle_output_low().
   bool output_paused() const noexcept { return paused_; }
@@ -115,7 +125,10 @@ class ASYNCORE_API dispatcher_with_send : public dispatcher {
   /// While a graceful close waits for the peer's end of stream: discards
   /// input and closes at the end of stream. Otherwise the dispatcher's.
   void handle_read_event() override;
+  /// True while connecting or holding output (CPython's is also true
+  /// whenever not connected).
   bool writable() override;
+  /// initiate_send().
   void handle_write() override;
   std::string_view type_name() const override { return "asyncore::dispatcher_with_send"; }
 

@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: MIT
-// asyncore for C++: errors.
-//
-// Every operation that can fail has an overload taking `std::error_code&` that
-// never throws. When exceptions are enabled, the overload without it throws
-// `std::system_error` (through detail::throw_error, the only place that throws).
-//
-// Native errors (the C library's, Winsock's, lwIP's error numbers) are translated by the
-// platform layer into portable conditions, so user code compares against
-// `std::errc` values on every platform:
-//
-//     std::error_code ec;
-//     client.connect(asyncore::address("127.0.0.1", port), ec);
-//     if (ec == std::errc::connection_refused) { ... }
-//
-// Errors that are the library's own (not the operating system's) live in the
-// `asyncore::errc` enumeration below.
+/// \file
+/// Errors.
+///
+/// Every operation that can fail has an overload taking `std::error_code&` that
+/// never throws. When exceptions are enabled, the overload without it throws
+/// `std::system_error` (through detail::throw_error, the only place that throws).
+///
+/// Native errors (the C library's, Winsock's, lwIP's error numbers) are translated by the
+/// platform layer into portable conditions, so user code compares against
+/// `std::errc` values on every platform:
+///
+///     std::error_code ec;
+///     client.connect(asyncore::address("127.0.0.1", port), ec);
+///     if (ec == std::errc::connection_refused) { ... }
+///
+/// Errors that are the library's own (not the operating system's) live in the
+/// `asyncore::errc` enumeration below.
 #ifndef ASYNCORE_ERROR_HPP
 #define ASYNCORE_ERROR_HPP
 
@@ -48,6 +49,8 @@ enum class errc {
 /// The category of asyncore::errc.
 ASYNCORE_API const std::error_category& error_category() noexcept;
 
+/// Makes an std::error_code of error_category() (found by argument-dependent
+/// lookup, so `std::error_code ec = errc::no_socket;` works).
 inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
@@ -62,6 +65,7 @@ ASYNCORE_API bool is_disconnect(const std::error_code& ec) noexcept;
 #if ASYNCORE_HAS_EXCEPTIONS
 class ASYNCORE_API exit_now : public std::exception {
  public:
+  /// "asyncore::exit_now".
   const char* what() const noexcept override { return "asyncore::exit_now"; }
 };
 #endif
@@ -73,9 +77,9 @@ class ASYNCORE_API exit_now : public std::exception {
 ///    (null otherwise; always null without exceptions).
 ///  - `what`: a one-line description, suitable for a log.
 struct ASYNCORE_API error_cause {
-  std::error_code code;
-  std::exception_ptr exception;
-  std::string what;
+  std::error_code code;          ///< the error; for a thrown std::system_error its code; else empty
+  std::exception_ptr exception;  ///< what a handler threw (rethrow it to inspect); else null
+  std::string what;              ///< one line for a log (for an exception, its what())
 };
 
 namespace detail {

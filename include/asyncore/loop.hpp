@@ -1,28 +1,29 @@
 // SPDX-License-Identifier: MIT
-// asyncore for C++: the loop (Python's asyncore.loop, poll, poll2, readwrite,
-// read, write, _exception and close_all).
-//
-//     asyncore::loop();                              // select, 30 s, default map, until empty
-//     asyncore::loop(0.1, true, &map, 10);           // poll backend, at most 10 iterations
-//     asyncore::loop(1.0, asyncore::backend::epoll, &map);
-//
-// One iteration: every channel's readable() and writable() are sampled (in
-// registration order; a channel that declared stable predicates, see
-// dispatcher::set_stable_predicates, only when it is new, was dispatched in
-// the previous iteration or called interest_changed(), and its last answer
-// is used otherwise), the backend waits up to `timeout` seconds, and each
-// ready channel is dispatched in turn: read, then write, then priority data,
-// then close. Timeouts below a millisecond round up (never a busy spin), a
-// signal does not end the wait early (it resumes with the time left), and a
-// map whose channels want nothing sleeps the timeout, on every platform.
-//
-// Differences from CPython, on purpose (see the README): the select backend
-// dispatches per channel like poll (CPython makes three passes), a channel
-// closed during the iteration gets no further event, a reused descriptor
-// never receives the old channel's events, a descriptor select cannot watch
-// gives that channel handle_error(errc::descriptor_out_of_range) instead of
-// failing the whole loop, and an exception from readable()/writable() goes to
-// that channel's handle_error instead of leaving the loop.
+/// \file
+/// The loop (Python's asyncore.loop, poll, poll2, readwrite,
+/// read, write, _exception and close_all).
+///
+///     asyncore::loop();                              // select, 30 s, default map, until empty
+///     asyncore::loop(0.1, true, &map, 10);           // poll backend, at most 10 iterations
+///     asyncore::loop(1.0, asyncore::backend::epoll, &map);
+///
+/// One iteration: every channel's readable() and writable() are sampled (in
+/// registration order; a channel that declared stable predicates, see
+/// dispatcher::set_stable_predicates, only when it is new, was dispatched in
+/// the previous iteration or called interest_changed(), and its last answer
+/// is used otherwise), the backend waits up to `timeout` seconds, and each
+/// ready channel is dispatched in turn: read, then write, then priority data,
+/// then close. Timeouts below a millisecond round up (never a busy spin), a
+/// signal does not end the wait early (it resumes with the time left), and a
+/// map whose channels want nothing sleeps the timeout, on every platform.
+///
+/// Differences from CPython, on purpose (see the README): the select backend
+/// dispatches per channel like poll (CPython makes three passes), a channel
+/// closed during the iteration gets no further event, a reused descriptor
+/// never receives the old channel's events, a descriptor select cannot watch
+/// gives that channel handle_error(errc::descriptor_out_of_range) instead of
+/// failing the whole loop, and an exception from readable()/writable() goes to
+/// that channel's handle_error instead of leaving the loop.
 #ifndef ASYNCORE_LOOP_HPP
 #define ASYNCORE_LOOP_HPP
 
@@ -70,9 +71,12 @@ ASYNCORE_API const char* backend_name(backend b) noexcept;
 /// has closed.
 ASYNCORE_API void readwrite(dispatcher& obj, unsigned flags);
 /// Python's read(obj), write(obj) and _exception(obj): one event with the
-/// exception policy above.
+/// exception policy above. read() calls handle_read_event().
 ASYNCORE_API void read(dispatcher& obj);
+/// Python's write(obj): handle_write_event(), with the policy of readwrite().
 ASYNCORE_API void write(dispatcher& obj);
+/// Python's _exception(obj): handle_expt_event(), with the policy of
+/// readwrite().
 ASYNCORE_API void expt(dispatcher& obj);
 
 /// Closes every channel of the map (close(), never handle_close()) and
@@ -90,6 +94,8 @@ struct ASYNCORE_API capabilities {
   bool files;            ///< file_dispatcher
   bool pollhup;          ///< the poll backend reports hang-up separately
 };
+/// This platform's capabilities, probed once (for example, ipv6 is false on
+/// a host whose kernel has IPv6 disabled).
 ASYNCORE_API const capabilities& platform_capabilities() noexcept;
 
 }  // namespace asyncore

@@ -1,25 +1,26 @@
 // SPDX-License-Identifier: MIT
-// asyncore for C++: the channel registry (Python's `socket_map`).
-//
-// A socket_map holds the channels one loop serves. Python's module-global dict
-// is `asyncore::default_map()`; explicit maps let one loop run per thread
-// (a map and its channels belong to one thread at a time).
-//
-//     asyncore::socket_map map;
-//     echo_server server(&map, port);
-//     asyncore::loop(30.0, true, &map);      // until the map is empty
-//
-// Membership is what makes a channel live: close() removes it, and loop()
-// returns when the map is empty. Unlike Python's dict, the registry keeps a
-// slot per registration, so a descriptor that is closed and reused inside one
-// loop iteration never receives the old channel's events, and a channel
-// removed (or destroyed) during an iteration gets no further handler calls.
-//
-// Channels made with asyncore::make_owned<T>(...) are owned by their map:
-// they are freed after they close, once no handler of theirs is running (at
-// the end of the loop iteration, in close_all, or when the map is destroyed).
-//
-// The map must outlive the user-owned channels registered in it.
+/// \file
+/// The channel registry (Python's `socket_map`).
+///
+/// A socket_map holds the channels one loop serves. Python's module-global dict
+/// is `asyncore::default_map()`; explicit maps let one loop run per thread
+/// (a map and its channels belong to one thread at a time).
+///
+///     asyncore::socket_map map;
+///     echo_server server(&map, port);
+///     asyncore::loop(30.0, true, &map);      // until the map is empty
+///
+/// Membership is what makes a channel live: close() removes it, and loop()
+/// returns when the map is empty. Unlike Python's dict, the registry keeps a
+/// slot per registration, so a descriptor that is closed and reused inside one
+/// loop iteration never receives the old channel's events, and a channel
+/// removed (or destroyed) during an iteration gets no further handler calls.
+///
+/// Channels made with asyncore::make_owned<T>(...) are owned by their map:
+/// they are freed after they close, once no handler of theirs is running (at
+/// the end of the loop iteration, in close_all, or when the map is destroyed).
+///
+/// The map must outlive the user-owned channels registered in it.
 #ifndef ASYNCORE_SOCKET_MAP_HPP
 #define ASYNCORE_SOCKET_MAP_HPP
 
@@ -39,18 +40,23 @@ class dispatcher;
 /// Readiness and interest bits, in one portable encoding (Python's
 /// select.POLLIN ... POLLNVAL have platform values; these do not).
 enum : unsigned {
-  pollin = 0x01,
-  pollout = 0x02,
-  pollpri = 0x04,
-  pollerr = 0x08,
-  pollhup = 0x10,
-  pollnval = 0x20,
+  pollin = 0x01,    ///< readable, or a connection to accept: handle_read_event()
+  pollout = 0x02,   ///< writable, or a connect finished: handle_write_event()
+  pollpri = 0x04,   ///< priority (out-of-band) data: handle_expt_event()
+  pollerr = 0x08,   ///< an error condition: handle_close()
+  pollhup = 0x10,   ///< hang-up: handle_close()
+  pollnval = 0x20,  ///< not an open descriptor: handle_close()
 };
 
 /// Loop backends. `select` and `poll` exist everywhere the library builds
 /// (POSIX select/poll, Winsock's select and poll, lwIP's select and poll);
 /// `epoll` only on Linux. loop(use_poll) picks `poll` or `select`.
-enum class backend : std::uint8_t { select = 0, poll, epoll };
+enum class backend : std::uint8_t {
+  select = 0,  ///< select(): Python's default (use_poll=false)
+  poll,        ///< poll() (Winsock's poll on Windows, lwIP's on lwIP): use_poll=true
+  epoll        ///< Linux epoll, its registrations kept between iterations
+};
+/// The number of backend values (for tables indexed by backend).
 constexpr std::size_t backend_count = 3;
 
 namespace detail {
@@ -58,8 +64,14 @@ struct map_state;
 struct core;
 }  // namespace detail
 
+/// Python's socket_map: the channels one loop serves (see socket_map.hpp).
+///
+/// Not copyable or movable. A map and its channels belong to one thread at a
+/// time; request_exit() and call_soon_threadsafe() are the calls other
+/// threads may make.
 class ASYNCORE_API socket_map {
  public:
+  /// An empty map.
   socket_map();
   /// Closes the channels it owns (make_owned) and frees them; user-owned
   /// channels still registered are unregistered (their sockets stay open).
@@ -69,6 +81,7 @@ class ASYNCORE_API socket_map {
 
   /// Number of registered channels (Python's len(map)).
   std::size_t size() const noexcept;
+  /// size() == 0.
   bool empty() const noexcept { return size() == 0; }
   /// The channel registered under a handle, or nullptr (Python's map.get(fd)).
   dispatcher* find(native_handle_type h) const noexcept;
@@ -84,6 +97,9 @@ class ASYNCORE_API socket_map {
   /// call goes when no channel owns it (a channel's own timers report to its
   /// handle_error). The default (nullptr) logs one line and goes on.
   using callback_error_handler = void (*)(void* context, const error_cause& cause);
+  /// Sets the handler and the `context` it is given (nullptr: the default,
+  /// which logs one line). It runs on the loop's thread, inside loop();
+  /// what it throws is not caught there.
   void set_callback_error_handler(callback_error_handler handler, void* context = nullptr) noexcept;
 
  private:

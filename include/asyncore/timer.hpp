@@ -1,42 +1,43 @@
 // SPDX-License-Identifier: MIT
-// asyncore for C++: time and threads in the loop.
-//
-// Python's asyncore has no timers and no way in from other threads; its
-// users bolted sched or pyftpdlib's CallLater onto loop(count=1). Here both
-// live in the loop, on every platform and backend, in asyncio's and
-// pyftpdlib's words:
-//
-//     asyncore::call_later(2.0, [] { std::puts("two seconds later"); });
-//     asyncore::timer t = asyncore::call_every(1.0, [] { tick(); });   // t.cancel() stops it
-//     asyncore::call_soon_threadsafe([&] { chan.push(line); }, &map);  // from any thread
-//
-// Rules:
-//  - loop() runs while its map has channels, live timers, or calls posted
-//    from other threads; its wait is the smaller of `timeout` and the time to
-//    the next deadline, rounded up (never a busy spin);
-//  - a timer due when an iteration starts runs in that iteration, after the
-//    I/O events; equal deadlines run in the order the timers were made; a
-//    timer made (or re-armed) by a callback runs in a later iteration, so a
-//    call_later(0) that re-arms itself runs once per iteration;
-//  - call_every's next deadline is the previous one plus the period (no
-//    drift); a loop that is late runs it once, then on the period's grid;
-//  - a timer handle is a value: destroying it leaves the call scheduled
-//    (asyncio's rule); cancel() is idempotent and allowed anywhere, also in
-//    the timer's own callback;
-//  - a channel's own timers (dispatcher::call_later, call_every) are cancelled
-//    by its close() and its destructor: their callback never runs on a closed
-//    or freed channel;
-//  - what a callback throws goes to the channel's handle_error for a
-//    channel's timer, otherwise to the map's callback error handler
-//    (socket_map::set_callback_error_handler; the default logs one line);
-//    exit_now leaves loop() as from any handler;
-//  - timers belong to the map's thread; call_soon_threadsafe and
-//    socket_map::request_exit are the calls any thread may make. A call
-//    posted while no loop runs waits for the next one.
-//
-// Memory: a callable of up to ASYNCORE_TASK_INLINE_SIZE bytes (a lambda
-// capturing four pointers) is stored in place; timers are recycled by
-// the map, so call_every and re-armed timers allocate nothing per fire.
+/// \file
+/// Time and threads in the loop.
+///
+/// Python's asyncore has no timers and no way in from other threads; its
+/// users bolted sched or pyftpdlib's CallLater onto loop(count=1). Here both
+/// live in the loop, on every platform and backend, in asyncio's and
+/// pyftpdlib's words:
+///
+///     asyncore::call_later(2.0, [] { std::puts("two seconds later"); });
+///     asyncore::timer t = asyncore::call_every(1.0, [] { tick(); });   // t.cancel() stops it
+///     asyncore::call_soon_threadsafe([&] { chan.push(line); }, &map);  // from any thread
+///
+/// Rules:
+///  - loop() runs while its map has channels, live timers, or calls posted
+///    from other threads; its wait is the smaller of `timeout` and the time to
+///    the next deadline, rounded up (never a busy spin);
+///  - a timer due when an iteration starts runs in that iteration, after the
+///    I/O events; equal deadlines run in the order the timers were made; a
+///    timer made (or re-armed) by a callback runs in a later iteration, so a
+///    call_later(0) that re-arms itself runs once per iteration;
+///  - call_every's next deadline is the previous one plus the period (no
+///    drift); a loop that is late runs it once, then on the period's grid;
+///  - a timer handle is a value: destroying it leaves the call scheduled
+///    (asyncio's rule); cancel() is idempotent and allowed anywhere, also in
+///    the timer's own callback;
+///  - a channel's own timers (dispatcher::call_later, call_every) are cancelled
+///    by its close() and its destructor: their callback never runs on a closed
+///    or freed channel;
+///  - what a callback throws goes to the channel's handle_error for a
+///    channel's timer, otherwise to the map's callback error handler
+///    (socket_map::set_callback_error_handler; the default logs one line);
+///    exit_now leaves loop() as from any handler;
+///  - timers belong to the map's thread; call_soon_threadsafe and
+///    socket_map::request_exit are the calls any thread may make. A call
+///    posted while no loop runs waits for the next one.
+///
+/// Memory: a callable of up to ASYNCORE_TASK_INLINE_SIZE bytes (a lambda
+/// capturing four pointers) is stored in place; timers are recycled by
+/// the map, so call_every and re-armed timers allocate nothing per fire.
 #ifndef ASYNCORE_TIMER_HPP
 #define ASYNCORE_TIMER_HPP
 
@@ -150,6 +151,8 @@ ASYNCORE_API bool post(socket_map* map, task fn, std::error_code& ec);
 /// its map is destroyed.
 class ASYNCORE_API timer {
  public:
+  /// A handle that refers to nothing: active() is false, cancel() and
+  /// reset() do nothing.
   timer() noexcept = default;
 
   /// Stops the call (idempotent; allowed inside any callback, its own too).
@@ -158,13 +161,15 @@ class ASYNCORE_API timer {
   /// once its callback has started).
   bool active() const noexcept;
   /// Schedules the call again its original delay (or period) from now
-  /// (pyftpdlib's reset()); also revives a timer that already fired or was
-  /// cancelled, as long as its map lives.
+  /// (pyftpdlib's reset()). Inside its own callback this re-arms a one-shot
+  /// timer; a handle whose call has fired (and returned) or was cancelled
+  /// refers to nothing any more, and reset() then does nothing.
   void reset() noexcept;
   /// Schedules the call `seconds` from now and makes that its delay
   /// (pyftpdlib's delay()); for call_every it becomes the period.
   void delay(double seconds) noexcept;
-  /// When the call is due next (the time_point of steady_clock), if active.
+  /// When the call is due next (the time_point of steady_clock), if active;
+  /// otherwise now.
   std::chrono::steady_clock::time_point when() const noexcept;
 
   /// Internal: wraps a scheduled node.
@@ -176,13 +181,17 @@ class ASYNCORE_API timer {
   std::uint32_t generation_ = 0;
 };
 
-/// Calls `fn` once, `seconds` from now (asyncio's loop.call_later).
+/// Calls `fn` once, `seconds` from now (asyncio's loop.call_later), in the
+/// loop of `map` (null: default_map()), on that loop's thread. The returned
+/// handle can cancel it; dropping the handle leaves the call scheduled. What
+/// `fn` throws goes to the map's callback error handler (see timer.hpp).
 template <class F>
 timer call_later(double seconds, F&& fn, socket_map* map = nullptr) {
   return timer(detail::schedule(map, nullptr, detail::seconds_to_us(seconds), 0, detail::task(std::forward<F>(fn))));
 }
 
-/// Calls `fn` once at `when` (asyncio's loop.call_at, on steady_clock).
+/// Calls `fn` once at `when` (asyncio's loop.call_at, on steady_clock); a
+/// time in the past runs it in the next iteration. Otherwise as call_later().
 template <class F>
 timer call_at(std::chrono::steady_clock::time_point when, F&& fn, socket_map* map = nullptr) {
   const auto left = std::chrono::duration_cast<std::chrono::microseconds>(when - std::chrono::steady_clock::now());
@@ -191,14 +200,17 @@ timer call_at(std::chrono::steady_clock::time_point when, F&& fn, socket_map* ma
 }
 
 /// Calls `fn` every `period` seconds, the first time one period from now
-/// (pyftpdlib's CallEvery), until cancelled.
+/// (pyftpdlib's CallEvery), until cancelled; otherwise as call_later(). A
+/// timer that keeps running keeps loop() running too.
 template <class F>
 timer call_every(double period, F&& fn, socket_map* map = nullptr) {
   const std::int64_t p = detail::seconds_to_us(period);
   return timer(detail::schedule(map, nullptr, p, p > 0 ? p : 1, detail::task(std::forward<F>(fn))));
 }
 
-/// Calls `fn` in the next loop iteration (asyncio's loop.call_soon).
+/// Calls `fn` in the next loop iteration (asyncio's loop.call_soon), after
+/// its I/O events; otherwise as call_later(). Only from the map's thread:
+/// other threads use call_soon_threadsafe().
 template <class F>
 timer call_soon(F&& fn, socket_map* map = nullptr) {
   return timer(detail::schedule(map, nullptr, 0, 0, detail::task(std::forward<F>(fn))));
@@ -215,7 +227,8 @@ bool call_soon_threadsafe(F&& fn, socket_map* map, std::error_code& ec) {
 }
 
 #if ASYNCORE_HAS_EXCEPTIONS
-/// As above; throws std::system_error when the call could not be stored.
+/// As call_soon_threadsafe(F&&, socket_map*, std::error_code&); throws
+/// std::system_error when the call could not be stored.
 template <class F>
 void call_soon_threadsafe(F&& fn, socket_map* map = nullptr) {
   std::error_code ec;

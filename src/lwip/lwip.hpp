@@ -95,6 +95,7 @@ inline std::error_code last_error(op context = op::generic) noexcept {
 struct fd_info {
   std::uint8_t fam;         ///< asyncore::family
   std::uint8_t connecting;  ///< a non-blocking connect started and not yet checked
+  std::uint8_t eof;         ///< recv() returned the end of stream once
 };
 fd_info* info(native_handle_type h) noexcept;
 

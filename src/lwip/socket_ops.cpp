@@ -114,6 +114,7 @@ void remember(int fd, family f) noexcept {
   if (fd_info* i = info(fd)) {
     i->fam = static_cast<std::uint8_t>(f);
     i->connecting = 0;
+    i->eof = 0;
   }
 }
 
@@ -313,10 +314,15 @@ std::size_t recv(handle h, void* p, std::size_t n, std::error_code& ec) noexcept
   int fd = fd_of(h, ec);
   if (fd < 0) return 0;
   ssize_t r = lwip_recv(fd, p, n, 0);
+  fd_info* i = info(fd);
   if (r < 0) {
     ec = last_error();
+    // lwIP reports the end of stream once (0), then ENOTCONN (its receive
+    // mailbox is closed); POSIX and Winsock keep returning 0. Say 0 again.
+    if (i && i->eof && ec == std::errc::not_connected) ec.clear();
     return 0;
   }
+  if (r == 0 && n > 0 && i) i->eof = 1;
   connected(fd);
   return static_cast<std::size_t>(r);
 }

@@ -238,6 +238,69 @@ TEST_P(LwipRaw, reset_gives_handle_close_refused_gives_handle_error) {
   EXPECT_EQ(active_pcbs(), active_before);
 }
 
+// test_quick_connect (issue 10340) without its second thread: the client's
+// connection is reset before the server's loop accepts it. The server gets
+// it from the queue anyway (a connection reset while queued is handed out)
+// and its handler sees the reset as a close, never as an error, and nothing
+// escapes the loop.
+TEST_P(LwipRaw, reset_before_accept_does_not_escape) {
+  map_guard g;
+  std::error_code ec;
+  struct conn : asyncore::dispatcher {
+    using dispatcher::dispatcher;
+    int* closes;
+    int* errors;
+    bool writable() override { return false; }
+    void handle_read() override {
+      char buf[64];
+      std::error_code e;
+      (void)recv(buf, sizeof buf, e);
+    }
+    void handle_close() override {
+      ++*closes;
+      close();
+    }
+    void handle_error(const asyncore::error_cause& c) override {
+      ADD_FAILURE() << "handle_error: " << c.what;
+      ++*errors;
+      close();
+    }
+  };
+  int closes = 0, errors = 0, accepted = 0;
+  struct server_t : asyncore::dispatcher {
+    using dispatcher::dispatcher;
+    int *closes, *errors, *accepted;
+    void handle_accepted(asyncore::socket s, const address&) override {
+      ++*accepted;
+      std::error_code e;
+      conn* c = asyncore::make_owned<conn>(std::move(s), map(), e);
+      ASSERT_FALSE(e) << e.message();
+      c->closes = closes;
+      c->errors = errors;
+    }
+  } server(&g.map);
+  server.closes = &closes;
+  server.errors = &errors;
+  server.accepted = &accepted;
+  server.create_socket(family::inet, socket_type::stream, ec);
+  server.bind(address("127.0.0.1", 0), ec);
+  server.listen(5, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  const address to = server.socket().getsockname(ec);
+  {
+    asyncore::socket c = asyncore::socket::open(family::inet, socket_type::stream, ec);
+    c.connect(to, ec);  // the handshake completes over loopback here
+    ASSERT_EQ(c.pending_error(), std::error_code());
+    c.setsockopt(asyncore::sockopt::linger, 0, ec);
+    ASSERT_FALSE(ec) << ec.message();
+  }  // closed with a reset before the server's loop ran
+  ASSERT_TRUE(loop_until([&] { return closes > 0 || errors > 0; }, g.map, GetParam(), 5.0));
+  EXPECT_EQ(accepted, 1);
+  EXPECT_EQ(closes, 1);
+  EXPECT_EQ(errors, 0);
+  EXPECT_TRUE(server.accepting);
+}
+
 TEST_P(LwipRaw, no_pcb_leaks_over_more_connections_than_pcbs) {
   map_guard g;
   std::error_code ec;

@@ -1009,14 +1009,20 @@ void socket_pair(handle out[2], std::error_code& ec) noexcept {
   const family f = family::inet6;
 #endif
   std::error_code ignored;
-  handle l = open(f, socket_type::stream, ec);
+  // The connecting end first: it gets the lowest free handle (a closed
+  // channel's), as socketpair() gets the lowest free descriptor.
+  handle c = open(f, socket_type::stream, ec);
   if (ec) return;
-  handle c = invalid_handle, s = invalid_handle;
+  handle l = open(f, socket_type::stream, ec);
+  if (ec) {
+    close(c, ignored);
+    return;
+  }
+  handle s = invalid_handle;
   address where;
   bind(l, address::loopback(f, 0), ec);
   if (!ec) listen(l, 1, ec);
   if (!ec) where = local_address(l, ec);
-  if (!ec) c = open(f, socket_type::stream, ec);
   if (!ec) {
     connect(c, where, ec);
     if (ec == std::errc::operation_in_progress) ec.clear();
@@ -1032,7 +1038,7 @@ void socket_pair(handle out[2], std::error_code& ec) noexcept {
   if (!ec) setsockopt(s, sockopt::tcp_nodelay, 1, ec);
   close(l, ignored);
   if (ec) {
-    if (c != invalid_handle) close(c, ignored);
+    close(c, ignored);
     if (s != invalid_handle) close(s, ignored);
     return;
   }

@@ -30,6 +30,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 // ports/lwip-raw-host/port.c: idles entered, and idles a notify ended.
 extern "C" unsigned long asyncore_lwip_raw_host_idles(void);
@@ -340,6 +341,46 @@ TEST_P(LwipRaw, no_pcb_leaks_over_more_connections_than_pcbs) {
   // let the stack run until the active list is back.
   EXPECT_TRUE(loop_until([&] { return active_pcbs() <= active_before; }, g.map, GetParam(), 10.0))
       << active_pcbs() << " active pcbs, " << active_before << " before";
+}
+
+// The handle table (ASYNCORE_LWIP_RAW_MAX_HANDLES) running out is a clear
+// error on the call that needs a handle, a listener stays open through it, a
+// connection lwIP accepts meanwhile is turned away (reset) rather than
+// queued without a record, and closing handles makes room at once.
+TEST_P(LwipRaw, handle_table_exhaustion_is_a_clear_error_and_recovers) {
+  map_guard g;
+  std::error_code ec;
+  keeper server(&g.map);
+  server.create_socket(family::inet, socket_type::stream, ec);
+  server.bind(address("127.0.0.1", 0), ec);
+  server.listen(8, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  const address to = server.socket().getsockname(ec);
+  std::vector<asyncore::socket> hog;
+  for (int i = 0; i <= ASYNCORE_LWIP_RAW_MAX_HANDLES; ++i) {
+    // TCP handles: lwIP has more tcp pcbs (MEMP_NUM_TCP_PCB) than the table.
+    asyncore::socket s = asyncore::socket::open(family::inet, socket_type::stream, ec);
+    if (ec) break;
+    hog.push_back(std::move(s));
+  }
+  ASSERT_EQ(ec, asyncore::make_error_code(asyncore::errc::descriptors_exhausted)) << ec.message();
+  ASSERT_LT(hog.size(), static_cast<std::size_t>(ASYNCORE_LWIP_RAW_MAX_HANDLES));
+  // One handle back for a client; the server's side finds no record.
+  hog.pop_back();
+  reader c(&g.map);
+  c.create_socket(family::inet, socket_type::stream, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  c.connect(to, ec);
+  ASSERT_TRUE(loop_until([&] { return c.closes + c.errors > 0; }, g.map, GetParam(), 5.0));
+  EXPECT_EQ(server.accepted, 0);
+  EXPECT_TRUE(server.socket().is_open());
+  // Room again: the next connection is accepted.
+  hog.clear();
+  reader d(&g.map);
+  d.create_socket(family::inet, socket_type::stream, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  d.connect(to, ec);
+  ASSERT_TRUE(loop_until([&] { return server.accepted == 1 && d.connects == 1; }, g.map, GetParam(), 5.0));
 }
 
 TEST_P(LwipRaw, udp_empty_datagram_and_sender) {

@@ -22,8 +22,9 @@
 #     raw         lwIP's raw callback API without an OS (NO_SYS 1, bare metal):
 #                 src/lwip/raw/ (readiness from lwIP's callbacks, the wait
 #                 services the network interfaces and lwIP's timeouts). Ports:
-#                 lwip-raw-host (the conformance suite on this host) or
-#                 external.
+#                 lwip-raw-host (the conformance suite on this host),
+#                 mps2-an386 (Cortex-M4: lwIP and the library build; the
+#                 board's start-up and netif come next) or external.
 #
 # Sets ASYNCORE_PLATFORM_SOURCES, ASYNCORE_PLATFORM_LIBS and
 # ASYNCORE_HAS_FILE_DISPATCHER (0), and on the host ASYNCORE_TEST_MAIN (the
@@ -35,15 +36,17 @@ set_property(CACHE ASYNCORE_LWIP_API PROPERTY STRINGS sockets raw)
 if(NOT ASYNCORE_LWIP_API MATCHES "^(sockets|raw)$")
   message(FATAL_ERROR "ASYNCORE_LWIP_API=${ASYNCORE_LWIP_API}: use sockets or raw.")
 endif()
-if(ASYNCORE_LWIP_API STREQUAL "raw")
+if(ASYNCORE_LWIP_API STREQUAL "raw" AND CMAKE_SYSTEM_NAME STREQUAL "Generic" AND CMAKE_SYSTEM_PROCESSOR MATCHES "^arm")
+  set(_asyncore_lwip_default_port mps2-an386)
+elseif(ASYNCORE_LWIP_API STREQUAL "raw")
   set(_asyncore_lwip_default_port lwip-raw-host)
 elseif(CMAKE_SYSTEM_NAME STREQUAL "Generic" AND CMAKE_SYSTEM_PROCESSOR MATCHES "^arm")
   set(_asyncore_lwip_default_port cortex-m4)
 else()
   set(_asyncore_lwip_default_port lwip-host)
 endif()
-set(ASYNCORE_LWIP_PORT ${_asyncore_lwip_default_port} CACHE STRING "lwIP port glue: lwip-host, cortex-m4, lwip-raw-host or external")
-set_property(CACHE ASYNCORE_LWIP_PORT PROPERTY STRINGS lwip-host cortex-m4 lwip-raw-host external)
+set(ASYNCORE_LWIP_PORT ${_asyncore_lwip_default_port} CACHE STRING "lwIP port glue: lwip-host, cortex-m4, lwip-raw-host, mps2-an386 or external")
+set_property(CACHE ASYNCORE_LWIP_PORT PROPERTY STRINGS lwip-host cortex-m4 lwip-raw-host mps2-an386 external)
 set(ASYNCORE_LWIP_TARGET "" CACHE STRING "ASYNCORE_LWIP_PORT=external: the name of your lwIP target")
 
 if(ASYNCORE_LWIP_API STREQUAL "raw")

@@ -320,6 +320,7 @@ TEST_P(TestAPI, test_set_reuse_addr) {
 // escape the loop (accept gives "none", getpeername gives ENOTCONN).
 TEST_P(TestAPI, test_quick_connect) {
   if (fam() == family::local) GTEST_SKIP() << "test specific to AF_INET and AF_INET6";
+  ASYNCORE_SKIP_IF_SINGLE_THREADED_STACK();
   base_server server(&map_, addr());
   const address to = server.address_();
   const backend b = be();

@@ -274,6 +274,7 @@ TEST_P(Reentrancy, test_nested_poll_keeps_partial_delimiter) {
 // buffer: two maps on two threads share nothing (the tsan leg checks it,
 // every build checks the bytes).
 TEST_P(Reentrancy, test_read_buffer_comes_from_registration_map) {
+  ASYNCORE_SKIP_IF_SINGLE_THREADED_STACK();
   asyncore::socket_map a_map, b_map;
   pair pa, pb;
   recorder x(std::move(pa.a), &a_map);

@@ -619,6 +619,7 @@ TEST_P(Semantics, test_udp_empty_datagram_is_not_eof) {
 // -- Python's documented threading use: one map per thread, loops at once ----------
 
 TEST_P(Semantics, test_two_loops_two_threads) {
+  ASYNCORE_SKIP_IF_SINGLE_THREADED_STACK();
   auto run = [&](int* echoed) {
     asyncore::socket_map map;
     struct echo : asyncore::dispatcher_with_send {

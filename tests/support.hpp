@@ -108,6 +108,17 @@ inline std::vector<param> backend_params() {
       GTEST_SKIP() << "no AF_UNIX on this platform";                                             \
   } while (0)
 
+/// Skips a case that calls the stack from a second thread (a loop or a
+/// socket call there): lwIP's raw API (NO_SYS=1, platform "lwip-raw") has
+/// exactly one thread into the stack, the loop's. Posting to a loop from
+/// another thread (call_soon_threadsafe, request_exit) is not such a call.
+#define ASYNCORE_SKIP_IF_SINGLE_THREADED_STACK()                                                 \
+  do {                                                                                           \
+    if (std::string(asyncore::platform_capabilities().platform) == "lwip-raw")                   \
+      GTEST_SKIP() << "lwIP's raw API (NO_SYS=1) has one thread into the stack: this case runs " \
+                      "a loop or socket calls on a second thread";                               \
+  } while (0)
+
 /// A fresh address to bind: loopback port 0, or a new AF_UNIX path.
 inline address bind_address(family f) {
   if (f == family::local) {

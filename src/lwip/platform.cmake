@@ -16,20 +16,47 @@
 #                 carry lwIP's include directories (with your lwipopts.h and
 #                 arch/) and lwIP's code; nothing is built from LWIP_DIR.
 #
+#   ASYNCORE_LWIP_API   which lwIP API the library runs on:
+#     sockets     (default) lwIP's sockets API, with an OS (NO_SYS 0): lwip_select
+#                 and lwip_poll (src/lwip/*.cpp)
+#     raw         lwIP's raw callback API without an OS (NO_SYS 1, bare metal):
+#                 src/lwip/raw/ (readiness from lwIP's callbacks, the wait
+#                 services the network interfaces and lwIP's timeouts). Ports:
+#                 lwip-raw-host (the conformance suite on this host),
+#                 mps2-an386 (Cortex-M4: lwIP and the library build; the
+#                 board's start-up and netif come next) or external.
+#
 # Sets ASYNCORE_PLATFORM_SOURCES, ASYNCORE_PLATFORM_LIBS and
 # ASYNCORE_HAS_FILE_DISPATCHER (0), and on the host ASYNCORE_TEST_MAIN (the
 # suite's main(), which starts lwIP before running the tests).
 
 set(LWIP_DIR "" CACHE PATH "Upstream lwIP source tree (contains src/include/lwip/sockets.h)")
-if(CMAKE_SYSTEM_NAME STREQUAL "Generic" AND CMAKE_SYSTEM_PROCESSOR MATCHES "^arm")
+set(ASYNCORE_LWIP_API sockets CACHE STRING "lwIP API: sockets (with an OS, NO_SYS 0) or raw (bare metal, NO_SYS 1)")
+set_property(CACHE ASYNCORE_LWIP_API PROPERTY STRINGS sockets raw)
+if(NOT ASYNCORE_LWIP_API MATCHES "^(sockets|raw)$")
+  message(FATAL_ERROR "ASYNCORE_LWIP_API=${ASYNCORE_LWIP_API}: use sockets or raw.")
+endif()
+if(ASYNCORE_LWIP_API STREQUAL "raw" AND CMAKE_SYSTEM_NAME STREQUAL "Generic" AND CMAKE_SYSTEM_PROCESSOR MATCHES "^arm")
+  set(_asyncore_lwip_default_port mps2-an386)
+elseif(ASYNCORE_LWIP_API STREQUAL "raw")
+  set(_asyncore_lwip_default_port lwip-raw-host)
+elseif(CMAKE_SYSTEM_NAME STREQUAL "Generic" AND CMAKE_SYSTEM_PROCESSOR MATCHES "^arm")
   set(_asyncore_lwip_default_port cortex-m4)
 else()
   set(_asyncore_lwip_default_port lwip-host)
 endif()
-set(ASYNCORE_LWIP_PORT ${_asyncore_lwip_default_port} CACHE STRING "lwIP port glue: lwip-host, cortex-m4 or external")
-set_property(CACHE ASYNCORE_LWIP_PORT PROPERTY STRINGS lwip-host cortex-m4 external)
+set(ASYNCORE_LWIP_PORT ${_asyncore_lwip_default_port} CACHE STRING "lwIP port glue: lwip-host, cortex-m4, lwip-raw-host, mps2-an386 or external")
+set_property(CACHE ASYNCORE_LWIP_PORT PROPERTY STRINGS lwip-host cortex-m4 lwip-raw-host mps2-an386 external)
 set(ASYNCORE_LWIP_TARGET "" CACHE STRING "ASYNCORE_LWIP_PORT=external: the name of your lwIP target")
 
+if(ASYNCORE_LWIP_API STREQUAL "raw")
+  # The raw API: its own handles, poller, clock and wake-up (src/lwip/raw).
+  set(ASYNCORE_PLATFORM_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/raw/backends.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/raw/sockets.cpp)
+  # Its platform tests live in tests/lwip_raw (tests/lwip is the sockets port's).
+  set(ASYNCORE_PLATFORM_TEST_DIR lwip_raw)
+else()
 # The same file set as src/posix and src/win32 (the same function in the
 # same file everywhere); src/socket_common.cpp has what they share.
 set(ASYNCORE_PLATFORM_SOURCES
@@ -42,6 +69,7 @@ set(ASYNCORE_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/socket_ops.cpp)
 # The wake-up handle: a UDP socket connected to itself (src/udp_wake.cpp).
 list(APPEND ASYNCORE_PLATFORM_SOURCES ${CMAKE_CURRENT_LIST_DIR}/../udp_wake.cpp)
+endif()
 set(ASYNCORE_HAS_FILE_DISPATCHER 0)
 
 if(ASYNCORE_LWIP_PORT STREQUAL "external")
@@ -79,14 +107,22 @@ foreach(f
     core/ipv4/ip4_frag.c core/ipv4/ip4.c core/ipv4/ip4_addr.c
     core/ipv6/dhcp6.c core/ipv6/ethip6.c core/ipv6/icmp6.c core/ipv6/inet6.c core/ipv6/ip6.c
     core/ipv6/ip6_addr.c core/ipv6/ip6_frag.c core/ipv6/mld6.c core/ipv6/nd6.c
-    api/api_lib.c api/api_msg.c api/err.c api/if_api.c api/netbuf.c api/netdb.c api/netifapi.c
-    api/sockets.c api/tcpip.c
     netif/ethernet.c)
   if(NOT EXISTS "${LWIP_DIR}/src/${f}")
     message(FATAL_ERROR "LWIP_DIR=${LWIP_DIR}: src/${f} is missing (asyncore needs lwIP 2.1 or later).")
   endif()
   list(APPEND ASYNCORE_LWIP_STACK_SOURCES "${LWIP_DIR}/src/${f}")
 endforeach()
+# The sequential and sockets APIs (not with the raw API: NO_SYS 1 forbids them).
+if(NOT ASYNCORE_LWIP_API STREQUAL "raw")
+  foreach(f api/api_lib.c api/api_msg.c api/err.c api/if_api.c api/netbuf.c api/netdb.c api/netifapi.c
+            api/sockets.c api/tcpip.c)
+    if(NOT EXISTS "${LWIP_DIR}/src/${f}")
+      message(FATAL_ERROR "LWIP_DIR=${LWIP_DIR}: src/${f} is missing (asyncore needs lwIP 2.1 or later).")
+    endif()
+    list(APPEND ASYNCORE_LWIP_STACK_SOURCES "${LWIP_DIR}/src/${f}")
+  endforeach()
+endif()
 
 get_filename_component(_asyncore_ports_dir "${CMAKE_CURRENT_LIST_DIR}/../../ports" ABSOLUTE)
 include(${_asyncore_ports_dir}/${ASYNCORE_LWIP_PORT}/port.cmake)

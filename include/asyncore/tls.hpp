@@ -166,6 +166,16 @@ ASYNCORE_API void start_tls(dispatcher& d, tls_context& ctx, std::string_view ho
 ASYNCORE_API void start_tls(dispatcher& d, tls_context& ctx, std::string_view host = {});
 #endif
 
+/// Sends close_notify now and keeps the channel open for reading: the
+/// peer's remaining data and its close_notify still arrive (handle_read,
+/// then handle_close). A send() after it fails with tls_errc::invalid_state
+/// (handle_error). For a client that has sent all it has and waits for the
+/// server to finish. Errors: invalid_state when the handshake has not completed.
+ASYNCORE_API void tls_shutdown(dispatcher& d, std::error_code& ec);
+/// True once the peer's close_notify arrived (a clean close; an end of
+/// stream without it leaves this false). Read it in handle_close, before close().
+ASYNCORE_API bool tls_close_notify_received(const dispatcher& d) noexcept;
+
 /// True when start_tls was called on `d` and it has not closed since.
 ASYNCORE_API bool tls_active(const dispatcher& d) noexcept;
 /// True once the handshake of `d` completed.

@@ -202,6 +202,8 @@ class tls_channel final : public tls_transport {
   bool kick = true;               // the handshake has not been driven yet
   bool starved = false;           // the engine wants ciphertext and the socket had none
   bool peer_closed = false;       // close_notify or end of stream seen
+  bool notify_received = false;   // the peer's close_notify
+  bool notify_sent = false;       // ours (tls_shutdown)
   bool user_r = false;
   bool user_w = false;
   timer hs_timer;
@@ -252,6 +254,7 @@ class tls_channel final : public tls_transport {
           return got;
         case tls_io::closed:
           peer_closed = true;
+          notify_received = true;
           return 0;
         case tls_io::failed:
           ph = phase::failed;
@@ -280,6 +283,10 @@ class tls_channel final : public tls_transport {
     ec.clear();
     if (ph != phase::open) {
       ec = ph == phase::failed ? s->failure().code : std::make_error_code(std::errc::operation_would_block);
+      return 0;
+    }
+    if (notify_sent) {
+      ec = make_error_code(tls_errc::invalid_state);
       return 0;
     }
     flush(d, ec);
@@ -423,7 +430,7 @@ class tls_channel final : public tls_transport {
   }
 
   void shutdown(dispatcher& d) noexcept override {
-    if (ph != phase::open || !d.socket().is_open()) return;
+    if (ph != phase::open || notify_sent || !d.socket().is_open()) return;
 #if ASYNCORE_HAS_EXCEPTIONS
     try {
 #endif
@@ -513,6 +520,24 @@ void start_tls(dispatcher& d, tls_context& ctx, std::string_view host) {
   detail::throw_if(ec, "start_tls");
 }
 #endif
+
+void tls_shutdown(dispatcher& d, std::error_code& ec) {
+  ec.clear();
+  if (!tls_established(d)) {
+    ec = make_error_code(tls_errc::invalid_state);
+    return;
+  }
+  detail::tls_channel* t = detail::channel_of(d);
+  if (t->notify_sent) return;
+  t->s->close_notify();
+  t->notify_sent = true;
+  t->flush(d, ec);  // the rest goes out on writability (the loop waits for it)
+  d.interest_changed();
+}
+
+bool tls_close_notify_received(const dispatcher& d) noexcept {
+  return detail::core::tls(d) && detail::channel_of(d)->notify_received;
+}
 
 bool tls_active(const dispatcher& d) noexcept { return detail::core::tls(d) != nullptr; }
 

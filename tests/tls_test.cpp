@@ -55,8 +55,8 @@ std::string random_bytes(std::size_t n, unsigned seed) {
   return s;
 }
 
-// A peer process whose stdout the loop reads; port() parses "PORT n" or
-// openssl's "ACCEPT 127.0.0.1:n".
+// A peer process whose stdout the loop reads; start() finds its port in
+// "PORT n" (peer.py) or "127.0.0.1:n" (openssl's ACCEPT line, our examples).
 struct peer {
   child proc;
   std::unique_ptr<output_reader> out;
@@ -71,7 +71,7 @@ struct peer {
     const bool seen = loop_until(
         [&] {
           return out->eof || out->text.find("PORT ") != std::string::npos ||
-                 out->text.find("ACCEPT ") != std::string::npos;
+                 out->text.find("127.0.0.1:") != std::string::npos;
         },
         map, backend::poll, 15);
     if (!seen) return false;
@@ -79,11 +79,9 @@ struct peer {
     if (p != std::string::npos) {
       p += 5;
     } else {
-      p = out->text.find("ACCEPT ");
+      p = out->text.find("127.0.0.1:");  // openssl's "ACCEPT 127.0.0.1:n", our examples' "listening on ..."
       if (p == std::string::npos) return false;
-      p = out->text.find(':', p);
-      if (p == std::string::npos) return false;
-      ++p;
+      p += 10;
     }
     port = static_cast<std::uint16_t>(std::strtoul(out->text.c_str() + p, nullptr, 10));
     return port != 0;
@@ -562,8 +560,120 @@ TEST_P(Tls, start_tls_errors_leave_the_channel_unchanged) {
   EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
 }
 
+}  // namespace
+
+// -- the examples (examples/tls_echo_server, tls_client, https_get) ----------------------------
+
+#ifdef ASYNCORE_EXAMPLES_DIR
+namespace {
+
+const std::string examples = ASYNCORE_EXAMPLES_DIR;
+
+// Runs `argv` with `input` on its stdin (then closed); its stdout and exit status.
+struct run_result {
+  int status = -1;
+  std::string out, err;
+};
+run_result run(socket_map& map, const std::vector<std::string>& argv, const std::string& input) {
+  run_result r;
+  child c;
+  if (!c.start(argv, true)) return r;
+  std::error_code ec;
+  output_reader out(c.out, &map, ec), err(c.err, &map, ec);
+  // The input through the loop, as the child takes it (it writes its output
+  // meanwhile: a blocking write here could wait for it forever).
+  struct input_writer : asyncore::file_dispatcher {
+    input_writer(int fd, socket_map* m, std::string d, std::error_code& e) : file_dispatcher(fd, m, e), data(std::move(d)) {}
+    std::string data;
+    std::size_t off = 0;
+    bool readable() override { return false; }
+    bool writable() override { return true; }
+    void handle_write() override {
+      std::error_code e;
+      off += send(data.data() + off, data.size() - off, e);
+      if (off >= data.size() || e) close();
+    }
+    void handle_close() override { close(); }
+  } in(c.in, &map, input, ec);
+  ::close(c.in);  // the writer has its own descriptor
+  c.in = -1;
+  if (!loop_until([&] { return out.eof && err.eof; }, map, backend::poll, 30)) return r;
+  r.status = c.wait();
+  r.out = out.text;
+  r.err = err.text;
+  return r;
+}
+
+}  // namespace
+
+namespace {
+TEST_P(Tls, examples_tls_echo_server_and_tls_client) {
+  const std::string engine = tls_engine_name(GetParam());
+  peer server;
+  ASSERT_TRUE(server.start(map, {examples + "/tls_echo_server", "--cert", cert("server.pem"), "--key",
+                                 cert("server.key"), "--engine", engine, "0"}));
+  const std::string port = std::to_string(server.port);
+  // 200 KiB through the pair, the other engine on the client side too.
+  const std::string data = random_bytes(200 * 1024, 11);
+  for (const char* client_engine : {"openssl", "mbedtls"}) {
+    if (!tls_available(std::string(client_engine) == "openssl" ? tls_engine::openssl : tls_engine::mbedtls)) continue;
+    SCOPED_TRACE(client_engine);
+    run_result r = run(map,
+                       {examples + "/tls_client", "--engine", client_engine, "--ca", cert("ca.pem"), "--host",
+                        "localhost", "127.0.0.1", port},
+                       data);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(r.out == data) << r.out.size() << " of " << data.size() << " bytes came back";
+  }
+  // A name the certificate does not carry: refused, status 1, a clear message.
+  run_result bad = run(map,
+                       {examples + "/tls_client", "--engine", engine, "--ca", cert("ca.pem"), "--host",
+                        "wrong.example", "127.0.0.1", port},
+                       "x");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("certificate_verify_failed"), std::string::npos) << bad.err;
+  // A CA that did not sign the server's certificate: the same.
+  run_result untrusted = run(map,
+                             {examples + "/tls_client", "--engine", engine, "--ca", cert("rogue_ca.pem"),
+                              "127.0.0.1", port},
+                             "x");
+  EXPECT_EQ(untrusted.status, 1);
+  EXPECT_NE(untrusted.err.find("certificate_verify_failed"), std::string::npos) << untrusted.err;
+  // The server goes on serving after those.
+  run_result again = run(map,
+                         {examples + "/tls_client", "--engine", engine, "--ca", cert("ca.pem"), "--host",
+                          "localhost", "127.0.0.1", port},
+                         "still there\n");
+  EXPECT_EQ(again.status, 0) << again.err;
+  EXPECT_EQ(again.out, "still there\n");
+  ::kill(server.proc.pid, SIGTERM);
+  EXPECT_TRUE(loop_until([&] { return server.out->eof; }, map, backend::poll, 10));
+  EXPECT_EQ(server.proc.wait(), 0);
+}
+
+TEST_P(Tls, examples_https_get_against_python_https_server) {
+  peer py;
+  ASSERT_TRUE(py.start(map, python(cat({"https-server"}, server_args()))));
+  const std::string base = "https://localhost:" + std::to_string(py.port);
+  const std::string engine = tls_engine_name(GetParam());
+  run_result ok = run(map, {examples + "/https_get", "--engine", engine, "--ca", cert("ca.pem"), base + "/hello"}, "");
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_EQ(ok.out, "hello over https\n");
+  EXPECT_NE(ok.err.find("200"), std::string::npos) << ok.err;
+  run_result missing =
+      run(map, {examples + "/https_get", "--engine", engine, "--ca", cert("ca.pem"), base + "/nothing"}, "");
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.err.find("404"), std::string::npos) << missing.err;
+  run_result untrusted =
+      run(map, {examples + "/https_get", "--engine", engine, "--ca", cert("rogue_ca.pem"), base + "/hello"}, "");
+  EXPECT_EQ(untrusted.status, 1);
+  EXPECT_NE(untrusted.err.find("certificate_verify_failed"), std::string::npos) << untrusted.err;
+  py.finish(map);
+}
+}  // namespace
+#endif
+
+namespace {
 std::string engine_name(const ::testing::TestParamInfo<tls_engine>& i) { return tls_engine_name(i.param); }
-
 INSTANTIATE_TEST_SUITE_P(engines, Tls, ::testing::Values(tls_engine::openssl, tls_engine::mbedtls), engine_name);
-
 }  // namespace

@@ -143,11 +143,20 @@ class ASYNCORE_API tls_context {
   /// The current handshake timeout in seconds.
   double handshake_timeout() const noexcept;
 
+  /// Makes the engine's configuration from the settings now (start_tls does
+  /// it on first use): reports a certificate, key or CA list the engine does
+  /// not accept (tls_errc::bad_configuration; the engine's reason in
+  /// error_reason()) before any connection is made.
+  void prepare(std::error_code& ec);
+  /// The engine's reason for the last bad_configuration, or empty.
+  const std::string& error_reason() const noexcept { return reason_; }
+
   /// Internal: the engine-independent settings.
   detail::tls_config& config() noexcept { return *config_; }
 
  private:
   std::shared_ptr<detail::tls_config> config_;
+  std::string reason_;
 };
 
 /// Makes `d` a TLS channel. Call it on a client after create_socket and

@@ -177,6 +177,29 @@ void tls_context::set_alpn(std::vector<std::string> protocols) {
 void tls_context::set_handshake_timeout(double seconds) noexcept { config_->handshake_timeout = seconds; }
 double tls_context::handshake_timeout() const noexcept { return config_->handshake_timeout; }
 
+void tls_context::prepare(std::error_code& ec) {
+  ec.clear();
+  detail::tls_config& c = *config_;
+  if (c.built) return;
+  if (!tls_available(c.engine)) {
+    ec = make_error_code(tls_errc::engine_unavailable);
+    return;
+  }
+  reason_.clear();
+  std::shared_ptr<detail::tls_engine_context> built;
+#if ASYNCORE_TLS_OPENSSL
+  if (c.engine == tls_engine::openssl) built = detail::make_openssl_context(c, ec, reason_);
+#endif
+#if ASYNCORE_TLS_MBEDTLS
+  if (c.engine == tls_engine::mbedtls) built = detail::make_mbedtls_context(c, ec, reason_);
+#endif
+  if (!built) {
+    if (!ec) ec = make_error_code(tls_errc::bad_configuration);
+    return;
+  }
+  c.built = std::move(built);
+}
+
 // -- the transport ----------------------------------------------------------------------
 
 namespace detail {
@@ -473,21 +496,10 @@ void start_tls(dispatcher& d, tls_context& ctx, std::string_view host, std::erro
     ec = std::make_error_code(std::errc::invalid_argument);  // nothing to check the certificate against
     return;
   }
-  if (!c.built) {
-    std::string why;
-    std::shared_ptr<detail::tls_engine_context> built;
-#if ASYNCORE_TLS_OPENSSL
-    if (c.engine == tls_engine::openssl) built = detail::make_openssl_context(c, ec, why);
-#endif
-#if ASYNCORE_TLS_MBEDTLS
-    if (c.engine == tls_engine::mbedtls) built = detail::make_mbedtls_context(c, ec, why);
-#endif
-    if (!built) {
-      if (!ec) ec = make_error_code(tls_errc::bad_configuration);
-      d.log_info("TLS configuration failed: " + why, "error");
-      return;
-    }
-    c.built = std::move(built);
+  ctx.prepare(ec);
+  if (ec) {
+    d.log_info("TLS configuration failed: " + ctx.error_reason(), "error");
+    return;
   }
   std::unique_ptr<detail::tls_channel> t(new detail::tls_channel);
   t->ctx = c.built;

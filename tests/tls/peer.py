@@ -15,6 +15,9 @@
   peer.py starttls-server --cert C --key K
       one connection: "220 ready" / "STARTTLS" / "220 go" in plain text,
       then TLS (server side) and a line echo; prints "PORT n", "STARTTLS ok".
+  peer.py https-server --cert C --key K
+      HTTPS on 127.0.0.1:0: GET /hello answers "hello over https" (200,
+      Content-Length), anything else 404; prints "PORT n".
   peer.py bad --port P --mode garbage|truncated|stall
       a peer that sends garbage, half a ClientHello then closes, or half a
       ClientHello then waits; prints "CUT" once the server closed on it.
@@ -199,6 +202,32 @@ def starttls_server(a):
     os._exit(0)  # the stdin thread still reads: leave without joining it
 
 
+def https_server(a):
+    import http.server
+
+    class handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802 - the module's name
+            body = b"hello over https\n" if self.path == "/hello" else b"not found\n"
+            self.send_response(200 if self.path == "/hello" else 404)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = True
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.socket = server_context(a).wrap_socket(httpd.socket, server_side=True)
+    say("PORT", httpd.server_address[1])
+    exit_on_stdin_eof()
+    httpd.serve_forever()
+
+
 def client_hello():
     ctx = ssl.create_default_context()
     i, o = ssl.MemoryBIO(), ssl.MemoryBIO()
@@ -245,7 +274,8 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--mode")
     a = p.parse_args()
-    {"echo-server": echo_server, "clients": clients, "starttls-server": starttls_server, "bad": bad}[a.mode_name](a)
+    {"echo-server": echo_server, "clients": clients, "starttls-server": starttls_server, "bad": bad,
+     "https-server": https_server}[a.mode_name](a)
 
 
 if __name__ == "__main__":

@@ -675,5 +675,5 @@ TEST_P(Tls, examples_https_get_against_python_https_server) {
 
 namespace {
 std::string engine_name(const ::testing::TestParamInfo<tls_engine>& i) { return tls_engine_name(i.param); }
-INSTANTIATE_TEST_SUITE_P(engines, Tls, ::testing::Values(tls_engine::openssl, tls_engine::mbedtls), engine_name);
+INSTANTIATE_TEST_SUITE_P(tls, Tls, ::testing::Values(tls_engine::openssl, tls_engine::mbedtls), engine_name);
 }  // namespace

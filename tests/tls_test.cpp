@@ -435,6 +435,28 @@ TEST_P(Tls, no_busy_loop_while_the_peer_stalls_mid_handshake) {
   EXPECT_TRUE(st.errors.empty());
 }
 
+// Half a record after the handshake: the engine holds part of it (mbedTLS
+// reports that as pending), and no read can complete until the rest comes.
+// The loop must wait for the socket, not spin on the held bytes.
+TEST_P(Tls, no_busy_loop_on_half_a_record) {
+  auto ctx = server_ctx();
+  echo_server srv(&map, *ctx, st);
+  peer half;
+  ASSERT_TRUE(half.start(map, python({"half-record", "--port", std::to_string(srv.port()), "--ca", cert("ca.pem")}),
+                         false));
+  ASSERT_TRUE(loop_until([&] { return half.says("HANDSHAKE ok") && st.handshakes == 1; }, map, backend::poll, 15));
+  std::error_code ec;
+  for (int i = 0; i < 3; ++i) poll_once(0.05, backend::poll, &map, ec);  // the half record arrives
+  const auto t0 = std::chrono::steady_clock::now();
+  int iterations = 0;
+  while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(300)) {
+    poll_once(0.1, backend::poll, &map, ec);
+    ++iterations;
+  }
+  EXPECT_LE(iterations, 6) << "the loop spun on a partial record";
+  EXPECT_TRUE(st.errors.empty());
+}
+
 // -- STARTTLS (async_chat, unchanged) ---------------------------------------------------
 
 struct starttls_client : async_chat {

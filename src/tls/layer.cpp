@@ -345,7 +345,9 @@ class tls_channel final : public tls_transport {
         user_r = r;
         user_w = wr;
         if (w.out_avail() != 0) want |= pollout;
-        ready_now = r && !peer_closed && (s->pending() || (w.in_avail() != 0 && !starved));
+        // Not while starved: the engine may hold part of a record (mbedTLS
+        // counts it as pending), which no read completes until more comes.
+        ready_now = r && !peer_closed && !starved && (s->pending() || w.in_avail() != 0);
         return want;
       case phase::failed:
         break;

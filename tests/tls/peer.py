@@ -18,6 +18,9 @@
   peer.py https-server --cert C --key K
       HTTPS on 127.0.0.1:0: GET /hello answers "hello over https" (200,
       Content-Length), anything else 404; prints "PORT n".
+  peer.py half-record --port P --ca CA
+      completes the handshake, then sends half of one application data
+      record and waits; prints "HANDSHAKE ok", then "CUT" when closed on.
   peer.py bad --port P --mode garbage|truncated|stall
       a peer that sends garbage, half a ClientHello then closes, or half a
       ClientHello then waits; prints "CUT" once the server closed on it.
@@ -26,6 +29,7 @@ Every socket operation has a timeout (20 s): nothing here can hang a test.
 import argparse
 import os
 import random
+import select
 import socket
 import ssl
 import sys
@@ -119,29 +123,23 @@ def one_client(a, i, results):
     try:
         raw = socket.create_connection(("127.0.0.1", a.port), timeout=TIMEOUT)
         s = ctx.wrap_socket(raw, server_hostname=a.name)
-        err = []
-
-        def sender():
-            try:
-                k = 0
-                while k < len(data):
-                    n = rnd.randint(1, 20000)
-                    s.sendall(data[k:k + n])
-                    k += n
-            except Exception as e:  # noqa: BLE001 - reported below
-                err.append(e)
-        t = threading.Thread(target=sender)
-        t.start()
-        got = bytearray()
+        # One thread per socket: an SSLSocket must not be read and written
+        # from two threads at once. Send a random piece, read what is there
+        # (in random pieces), until the whole echo came back.
         rr = random.Random(a.seed * 7 + i)
+        got = bytearray()
+        k = 0
         while len(got) < len(data):
+            if k < len(data):
+                n = rnd.randint(1, 20000)
+                s.sendall(data[k:k + n])
+                k += n
+                if not (s.pending() or select.select([s], [], [], 0)[0]):
+                    continue
             chunk = s.recv(rr.randint(1, 20000))
             if not chunk:
                 break
             got += chunk
-        t.join()
-        if err:
-            raise err[0]
         if bytes(got) != data:
             results[i] = "FAIL %d echo differs (%d of %d bytes)" % (i, len(got), len(data))
             return
@@ -239,6 +237,35 @@ def client_hello():
     return o.read()
 
 
+def half_record(a):
+    ctx = ssl.create_default_context(cafile=a.ca)
+    i, o = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(i, o, server_hostname=a.name)
+    s = socket.create_connection(("127.0.0.1", a.port), timeout=TIMEOUT)
+    while True:
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            s.sendall(o.read())
+            data = s.recv(65536)
+            if not data:
+                say("NO HANDSHAKE")
+                sys.exit(1)
+            i.write(data)
+    s.sendall(o.read())
+    say("HANDSHAKE ok")
+    obj.write(b"x" * 1000)
+    record = o.read()
+    s.sendall(record[: len(record) // 2])
+    try:
+        while s.recv(4096):
+            pass
+        say("CUT")
+    except (ConnectionResetError, socket.timeout):
+        say("CUT")
+
+
 def bad(a):
     s = socket.create_connection(("127.0.0.1", a.port), timeout=TIMEOUT)
     if a.mode == "garbage":
@@ -275,7 +302,7 @@ def main():
     p.add_argument("--mode")
     a = p.parse_args()
     {"echo-server": echo_server, "clients": clients, "starttls-server": starttls_server, "bad": bad,
-     "https-server": https_server}[a.mode_name](a)
+     "https-server": https_server, "half-record": half_record}[a.mode_name](a)
 
 
 if __name__ == "__main__":

@@ -163,7 +163,8 @@ struct server_stats {
 
 // The echo handler of our server: dispatcher_with_send, unchanged, over TLS.
 struct echo_handler : dispatcher_with_send {
-  echo_handler(asyncore::socket sock, socket_map* m, server_stats& st) : dispatcher_with_send(std::move(sock), m), stats(st) {
+  echo_handler(asyncore::socket sock, socket_map* m, server_stats& st, std::error_code& ec)
+      : dispatcher_with_send(std::move(sock), m, ec), stats(st) {
     stats.open.push_back(this);
   }
   ~echo_handler() override { stats.open.erase(std::find(stats.open.begin(), stats.open.end(), this)); }
@@ -188,19 +189,24 @@ struct echo_handler : dispatcher_with_send {
 
 struct echo_server : dispatcher {
   echo_server(socket_map* m, tls_context& c, server_stats& st) : dispatcher(m), ctx(c), stats(st) {
-    create_socket(family::inet);
+    std::error_code ec;
+    create_socket(family::inet, socket_type::stream, ec);
     set_reuse_addr();
-    bind(address("127.0.0.1", 0));
-    listen(64);
+    if (!ec) bind(address("127.0.0.1", 0), ec);
+    if (!ec) listen(64, ec);
+    EXPECT_FALSE(ec) << ec.message();
   }
   tls_context& ctx;
   server_stats& stats;
-  std::uint16_t port() { return socket().getsockname().port(); }
+  std::uint16_t port() {
+    std::error_code ec;
+    return socket().getsockname(ec).port();
+  }
   void handle_accepted(asyncore::socket sock, const address&) override {
     ++stats.accepted;
-    auto* h = make_owned<echo_handler>(std::move(sock), map(), stats);
     std::error_code ec;
-    start_tls(*h, ctx, {}, ec);
+    auto* h = make_owned<echo_handler>(std::move(sock), map(), stats, ec);
+    if (!ec) start_tls(*h, ctx, {}, ec);
     if (ec) ADD_FAILURE() << "start_tls: " << ec.message();
   }
 };
@@ -504,8 +510,11 @@ TEST_P(Tls, starttls_after_plain_text_lines) {
   ASSERT_TRUE(py.start(map, python(cat({"starttls-server"}, server_args()))));
   auto ctx = client_ctx();
   starttls_client c(&map, *ctx);
-  c.create_socket(family::inet);
-  c.connect(address("127.0.0.1", py.port));
+  std::error_code ec;
+  c.create_socket(family::inet, socket_type::stream, ec);
+  ASSERT_FALSE(ec);
+  c.connect(address("127.0.0.1", py.port), ec);
+  ASSERT_FALSE(ec);
   ASSERT_TRUE(loop_until([&] { return c.echoed || c.failed || !c.socket().is_open(); }, map, backend::poll, 15));
   EXPECT_TRUE(c.echoed) << c.why;
   EXPECT_EQ(c.handshakes, 1);

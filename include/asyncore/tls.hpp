@@ -95,8 +95,9 @@ ASYNCORE_API bool tls_available(tls_engine e = tls_engine::automatic) noexcept;
 ASYNCORE_API const char* tls_engine_name(tls_engine e) noexcept;
 
 namespace detail {
+/// Internal: a context's settings (src/tls/engine.hpp).
 struct tls_config;
-}
+}  // namespace detail
 
 /// Settings shared by many TLS channels (Python's ssl.SSLContext): the role,
 /// CA certificates, the own certificate and key, verification (on by

@@ -116,6 +116,8 @@ struct echo_client : dispatcher {
   std::string payload, got;
   std::size_t sent = 0;
   std::mt19937 rng;
+  std::size_t max_read = 20000;  // each recv asks for 1..max_read bytes
+  int reads = 0;
   bool connect_after_handshake = false, connected_hook = false, handshake_hook = false;
   bool done = false, closed_by_peer = false;
   error_cause error;
@@ -136,7 +138,8 @@ struct echo_client : dispatcher {
   void handle_read() override {
     char buf[20000];
     std::error_code ec;
-    const std::size_t n = recv(buf, 1 + rng() % sizeof buf, ec);
+    ++reads;
+    const std::size_t n = recv(buf, 1 + rng() % std::min(max_read, sizeof buf), ec);
     got.append(buf, n);
     if (!payload.empty() && got.size() >= payload.size()) {
       done = true;
@@ -284,6 +287,22 @@ TEST_P(Tls, server_close_notify_reaches_client_after_data) {
   // handle_close closed us, sending our close_notify: the peer's unwrap completes.
   EXPECT_TRUE(loop_until([&] { return py.says("CLOSED"); }, map, backend::poll, 15));
   EXPECT_TRUE(py.says("CLOSED clean")) << py.out->text;
+  py.finish(map);
+}
+
+// One record read a byte at a time: after the first socket event the engine
+// holds the rest, and the loop serves it with no socket event (none comes:
+// the peer waits for our close_notify).
+TEST_P(Tls, plaintext_held_by_the_engine_is_read_without_socket_events) {
+  peer py;
+  ASSERT_TRUE(py.start(map, python(cat({"echo-server", "--send-first", "one record, read byte by byte"},
+                                       server_args()))));
+  auto ctx = client_ctx();
+  auto c = connect_client(*ctx, py.port, "");
+  c->max_read = 1;
+  ASSERT_TRUE(loop_until([&] { return c->closed_by_peer || c->failed; }, map, backend::poll, 15)) << c->got;
+  EXPECT_EQ(c->got, "one record, read byte by byte");
+  EXPECT_GE(c->reads, 29);
   py.finish(map);
 }
 

@@ -261,7 +261,7 @@ void async_chat::handle_read() {
   if (outer_left) std::memcpy(buf.p, frame_->pos, outer_left);
   if (!held_.empty()) std::memcpy(buf.p + outer_left, held_.data(), held_.size());
   std::error_code ec;
-  const std::size_t n = socket().recv(buf.p + front, want, ec);
+  const std::size_t n = detail::core::stream_recv(*this, buf.p + front, want, ec);  // through TLS if started
   if (ec) {
     // C:125: a read that would block is not an error (issue #16133).
     if (ec == std::errc::operation_would_block || ec == std::errc::resource_unavailable_try_again ||

@@ -29,6 +29,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <system_error>
 
 namespace asyncore {
@@ -36,6 +37,30 @@ namespace detail {
 
 struct map_state;
 struct timer_node;
+
+/// TLS under a channel (issue 13; implemented in src/tls/layer.cpp, only in
+/// builds with TLS). A channel without TLS has a null pointer, and the only
+/// cost on its path is that test: no virtual call, no other branch.
+struct tls_transport {
+  virtual ~tls_transport() = default;
+  /// The socket's recv/send, through the engine (plaintext; would-block,
+  /// end of stream and errors as a socket reports them). Call no hook.
+  virtual std::size_t recv(dispatcher& d, void* buf, std::size_t n, std::error_code& ec) = 0;
+  virtual std::size_t send(dispatcher& d, const void* data, std::size_t n, std::error_code& ec) = 0;
+  /// The loop's sampling: the interest to wait for, given the channel's own
+  /// predicates `r`/`w` and the interest made of them; `ready_now` when
+  /// plaintext is held already (the loop then dispatches a read event).
+  virtual unsigned sample(dispatcher& d, bool r, bool w, unsigned want, bool& ready_now) = 0;
+  /// An event for the channel: drives the handshake, flushes ciphertext;
+  /// returns the events left for the channel's own hooks. May call hooks
+  /// (handle_connect, handle_tls_handshake, handle_error), after which the
+  /// transport may be gone (close() frees it).
+  virtual unsigned event(dispatcher& d, unsigned flags) = 0;
+  /// close(): queues close_notify and sends what the socket takes now.
+  virtual void shutdown(dispatcher& d) noexcept = 0;
+  /// The text for handle_error of an error from recv/send: "<what>: <reason>".
+  virtual std::string describe(const char* what, const std::error_code& ec) const = 0;
+};
 
 struct core {
   static map_state& state(socket_map& m) noexcept { return *m.state_; }
@@ -53,6 +78,13 @@ struct core {
   /// make_owned's half: marks the channel as freed by its map after it closes.
   static void mark_owned(dispatcher& d) noexcept { d.owned_ = true; }
   static std::int64_t accept_paused_until(const dispatcher& d) noexcept { return d.accept_pause_until_; }
+  /// The channel's TLS transport, null without TLS (src/tls/layer.cpp sets it).
+  static tls_transport*& tls(dispatcher& d) noexcept { return d.tls_; }
+  static const tls_transport* tls(const dispatcher& d) noexcept { return d.tls_; }
+  /// The stream read of the channel's socket, through TLS when it has it.
+  static std::size_t stream_recv(dispatcher& d, void* buf, std::size_t n, std::error_code& ec) {
+    return d.tls_ ? d.tls_->recv(d, buf, n, ec) : d.socket_.recv(buf, n, ec);
+  }
   /// Python's mapping of an error to a hook: disconnects to handle_close,
   /// anything else to handle_error.
   static void deliver_error(dispatcher& d, const std::error_code& ec, const char* what);

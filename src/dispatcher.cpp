@@ -74,6 +74,7 @@ void dispatcher::adopt_socket(asyncore::socket sock, std::error_code& ec) {
 }
 
 dispatcher::~dispatcher() {
+  delete tls_;  // TLS: no close_notify from a destructor (close() sends it)
   detail::cancel_owned(timers_);
   del_channel();
   // An owned channel deleted by hand: keep the map from freeing it again.
@@ -97,6 +98,7 @@ void dispatcher::handle_read() { log_info("unhandled read event", "warning"); }
 void dispatcher::handle_write() { log_info("unhandled write event", "warning"); }
 void dispatcher::handle_expt() { log_info("unhandled incoming priority event", "warning"); }
 void dispatcher::handle_connect() { log_info("unhandled connect event", "warning"); }
+void dispatcher::handle_tls_handshake() {}
 
 void dispatcher::handle_accept() {
   std::error_code ec;
@@ -181,6 +183,8 @@ std::error_code dispatcher::handle_connect_event() {
 void detail::core::deliver_error(dispatcher& d, const std::error_code& ec, const char* what) {
   if (is_disconnect(ec)) {
     d.handle_close();
+  } else if (d.tls_) {
+    d.handle_error(error_cause{ec, nullptr, d.tls_->describe(what, ec)});  // with the engine's reason
   } else {
     d.handle_error(error_cause{ec, nullptr, std::string(what) + ": " + ec.message()});
   }
@@ -288,7 +292,7 @@ std::size_t dispatcher::send(const void* data, std::size_t n, std::error_code& e
     ec.clear();
     return 0;
   }  // else the socket call sets ec
-  std::size_t r = socket_.send(data, n, ec);
+  std::size_t r = tls_ ? tls_->send(*this, data, n, ec) : socket_.send(data, n, ec);
   if (!ec) return r;
   if (ec == std::errc::operation_would_block) {
     ec.clear();
@@ -297,6 +301,8 @@ std::size_t dispatcher::send(const void* data, std::size_t n, std::error_code& e
   if (is_disconnect(ec)) {
     ec.clear();
     handle_close();
+  } else if (tls_) {
+    tls_error(ec, "send");
   }
   return 0;
 }
@@ -306,7 +312,7 @@ std::size_t dispatcher::recv(void* buf, std::size_t n, std::error_code& ec) {
     ec.clear();
     return 0;
   }  // else the socket call sets ec
-  std::size_t r = socket_.recv(buf, n, ec);
+  std::size_t r = detail::core::stream_recv(*this, buf, n, ec);
   if (!ec) {
     // An empty read is the end of the stream, except on a datagram socket
     // where it is an empty datagram (Python closes the channel there).
@@ -320,8 +326,19 @@ std::size_t dispatcher::recv(void* buf, std::size_t n, std::error_code& ec) {
   if (is_disconnect(ec)) {
     ec.clear();
     handle_close();
+  } else if (tls_) {
+    tls_error(ec, "recv");
   }
   return 0;
+}
+
+// A TLS error from recv/send (a bad record, a failed engine): the channel
+// cannot go on, so it goes to handle_error (with the engine's reason), as
+// a disconnect goes to handle_close.
+void dispatcher::tls_error(std::error_code& ec, const char* what) {
+  const std::error_code e = ec;
+  ec.clear();
+  detail::core::deliver_error(*this, e, what);
 }
 
 std::size_t detail::core::transmit(dispatcher& d, const char* p, std::size_t n, std::size_t chunk,
@@ -332,7 +349,7 @@ std::size_t detail::core::transmit(dispatcher& d, const char* p, std::size_t n, 
   if (chunk == 0) chunk = 1;
   while (total < n && budget != 0) {
     const std::size_t want = std::min(std::min(chunk, budget), n - total);
-    const std::size_t sent = d.socket_.send(p + total, want, ec);
+    const std::size_t sent = d.tls_ ? d.tls_->send(d, p + total, want, ec) : d.socket_.send(p + total, want, ec);
     if (ec) {
       if (ec == std::errc::operation_would_block || ec == std::errc::resource_unavailable_try_again) ec.clear();
       break;
@@ -381,6 +398,14 @@ void dispatcher::close(std::error_code& ec) {
   connecting = false;
   detail::cancel_owned(timers_);  // no timer of a closed channel runs
   pending_resolve_.reset();       // nor the end of a connect by name
+  if (tls_) {
+    // TLS: close_notify goes out (what the socket takes now); the channel
+    // is a plain one again.
+    detail::tls_transport* t = tls_;
+    tls_ = nullptr;
+    t->shutdown(*this);
+    delete t;
+  }
   del_channel();
   socket_.close(ec);
   if (ec == std::errc::not_connected || ec == std::errc::bad_file_descriptor) ec.clear();

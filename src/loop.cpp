@@ -124,6 +124,11 @@ void dispatch(dispatcher& d, unsigned flags, map_state* m, std::uint32_t slot) {
     if (m && (slot >= m->slots.size() || m->slots[slot].d != &d)) return false;
     return !watch.closed();
   };
+  if (detail::tls_transport* t = core::tls(d)) {
+    // TLS: the handshake and the ciphertext flush come first; the hooks get
+    // what is left (src/tls/layer.cpp).
+    if (!guarded(d, [&] { flags = t->event(d, flags); }) || flags == 0 || !alive()) return;
+  }
   if (flags & pollin) {
     if (!guarded(d, [&] { d.handle_read_event(); }) || !alive()) return;
   }
@@ -148,6 +153,32 @@ ASYNCORE_NOINLINE unsigned apply_accept_pause(map_state& m, dispatcher& d, std::
     m.mark_dirty(i);  // the pause ends by time: sample again
   }
   return want;
+}
+
+// TLS: the engine's wants join the channel's own interest; a channel whose
+// engine already holds plaintext gets a read event without a socket event.
+ASYNCORE_NOINLINE unsigned sample_tls(map_state& m, detail::tls_transport& t, dispatcher& d, std::uint32_t i,
+                                      bool r, bool w, unsigned want) {
+  bool ready_now = false;
+  want = t.sample(d, r, w, want, ready_now);
+  if (ready_now) m.tls_ready.push_back(i);
+  return want;
+}
+
+// Adds the read events of the TLS channels that hold plaintext.
+ASYNCORE_NOINLINE void merge_tls_ready(map_state& m, std::vector<detail::ready_event>& ready) {
+  for (const std::uint32_t i : m.tls_ready) {
+    bool found = false;
+    for (detail::ready_event& e : ready) {
+      if (e.slot == i) {
+        e.events |= pollin;
+        found = true;
+        break;
+      }
+    }
+    if (!found) ready.push_back(detail::ready_event{i, pollin});
+  }
+  m.tls_ready.clear();
 }
 
 // The backend cannot watch this handle (select's FD_SETSIZE).
@@ -192,6 +223,7 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
   sampled.clear();
   sampled.swap(m.dirty);  // what gets dirty from here on is for the next iteration
   const std::size_t dirty_count = sampled.size();
+  m.tls_ready.clear();
   {
     // Drop stale entries of the always list (closed, or turned stable) as we go.
     std::vector<std::uint32_t>& always = m.always;
@@ -241,6 +273,7 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
     unsigned want = 0;
     if (r) want |= pollin | pollpri;
     if (w && !d->accepting) want |= pollout;
+    if (detail::tls_transport* t = core::tls(*d)) want = sample_tls(m, *t, *d, i, r, w, want);
     if ((want & pollin) && d->accepting && core::accept_paused_until(*d) != 0) {
       want = apply_accept_pause(m, *d, i, want, now, wake_us);
     }
@@ -259,6 +292,7 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
   }
   if (m.exit_requested.load(std::memory_order_acquire) || m.posts.pending.load(std::memory_order_acquire))
     wait_us = 0;
+  if (!m.tls_ready.empty()) wait_us = 0;  // TLS plaintext held: served now
 
   if (interested == 0) {
     // Python sleeps the timeout here; so do we, on every platform (Winsock's
@@ -291,6 +325,7 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
     }
   }
   if (ec) return;
+  if (!m.tls_ready.empty()) merge_tls_ready(m, ready);
 
   for (std::size_t k = 0; k < ready.size(); ++k) {
     const detail::ready_event e = ready[k];

@@ -133,6 +133,7 @@ struct map_state {
   std::vector<std::uint32_t> always;
   std::vector<std::uint32_t> dirty;
   std::vector<std::uint32_t> sampled;  // scratch: the slots sampled in this iteration
+  std::vector<std::uint32_t> tls_ready;  // TLS channels whose engine holds plaintext (src/loop.cpp)
   std::size_t wanting = 0;
   std::size_t live = 0;
   std::size_t holes = 0;

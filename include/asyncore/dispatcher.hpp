@@ -71,6 +71,7 @@ class dispatcher;
 namespace detail {
 struct core;
 struct map_state;
+struct tls_transport;  // TLS under the channel (asyncore/tls.hpp), when started
 /// make_owned's out-of-line half: hands `d` to the map it is registered in
 /// (else its own map), which frees it after it closes.
 ASYNCORE_API void adopt_owned(dispatcher& d);
@@ -192,6 +193,10 @@ class ASYNCORE_API dispatcher {
   /// channel <repr> (<cause>)" at type "error" and calls handle_close().
   /// Whatever this throws leaves loop().
   virtual void handle_error(const error_cause& cause);
+  /// TLS (asyncore/tls.hpp): runs when a handshake started by start_tls
+  /// completes, on clients and servers, also for STARTTLS; before
+  /// handle_connect on a client whose connect it followed. Default: nothing.
+  virtual void handle_tls_handshake();
 
   // -- events (the loop's entry points; overridable as in Python) ---------
   /// A read event: handle_accept() when accepting; else, while connecting,
@@ -376,6 +381,8 @@ class ASYNCORE_API dispatcher {
   // Runs handle_connect_event; a failure goes to handle_error. True when the
   // channel is connected and still open, so the event may go on.
   bool complete_connect();
+  // A TLS error from recv/send: to handle_error; clears `ec`.
+  void tls_error(std::error_code& ec, const char* what);
 
   asyncore::socket socket_;
   socket_map* map_;
@@ -392,6 +399,7 @@ class ASYNCORE_API dispatcher {
   std::unique_ptr<std::vector<std::string>> ignore_log_types_;
   detail::timer_node* timers_ = nullptr;  // this channel's timers (cancelled by close)
   std::shared_ptr<int> pending_resolve_;  // connect by name: dropped by close()
+  detail::tls_transport* tls_ = nullptr;  // TLS (src/tls/layer.cpp): owned, freed by close()
 };
 
 /// Creates a channel owned by its map (Python's "create and forget" pattern,

@@ -80,7 +80,10 @@ ASYNCORE_API const std::error_category& tls_category() noexcept;
 inline std::error_code make_error_code(tls_errc e) noexcept { return {static_cast<int>(e), tls_category()}; }
 
 /// Which side of the handshake a context is for.
-enum class tls_role { client, server };
+enum class tls_role {
+  client,  ///< connects, sends SNI, verifies the server (on by default)
+  server,  ///< accepts, presents its certificate, verifies clients only when asked
+};
 
 /// The TLS library that implements a context's connections.
 enum class tls_engine {
@@ -109,6 +112,7 @@ class ASYNCORE_API tls_context {
  public:
   /// A context for `role`, implemented by `engine`.
   explicit tls_context(tls_role role, tls_engine engine = tls_engine::automatic);
+  /// Frees the engine's configuration once no channel made with it is left.
   ~tls_context();
   tls_context(const tls_context&) = delete;
   tls_context& operator=(const tls_context&) = delete;

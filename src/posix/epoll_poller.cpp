@@ -17,6 +17,7 @@
 // slots once.
 #include "../poller.hpp"
 #include "posix.hpp"
+#include "syscalls.hpp"
 
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -78,7 +79,7 @@ class epoll_poller final : public poller {
     if (registered_ <= 0) return;  // only files or closed handles: reported above
     const std::size_t cap = registered_ < 4096 ? static_cast<std::size_t>(registered_) : 4096;
     if (events_.size() < cap) events_.resize(cap);
-    int rc = ::epoll_wait(epfd_, events_.data(), static_cast<int>(cap), timeout_ms_ceil(timeout_us));
+    int rc = sys().epoll_wait(epfd_, events_.data(), static_cast<int>(cap), timeout_ms_ceil(timeout_us));
     if (rc < 0) {
       ec = last_error();
       return;
@@ -103,7 +104,7 @@ class epoll_poller final : public poller {
     // Called before the channel closes its socket; a failure (never added,
     // already closed) is harmless.
     epoll_event e{};
-    if (::epoll_ctl(epfd_, EPOLL_CTL_DEL, static_cast<int>(h), &e) == 0) --registered_;
+    if (sys().epoll_ctl(epfd_, EPOLL_CTL_DEL, static_cast<int>(h), &e) == 0) --registered_;
   }
 
  private:
@@ -130,14 +131,14 @@ class epoll_poller final : public poller {
     e.events = to_epoll(s.want);
     e.data.fd = fd;
     int op = !s.want ? EPOLL_CTL_DEL : s.kernel ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    int rc = ::epoll_ctl(epfd_, op, fd, &e);
+    int rc = sys().epoll_ctl(epfd_, op, fd, &e);
     if (rc < 0 && op == EPOLL_CTL_ADD && errno == EEXIST) {
       op = EPOLL_CTL_MOD;
-      rc = ::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &e);
+      rc = sys().epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &e);
     }
     if (rc < 0 && op == EPOLL_CTL_MOD && errno == ENOENT) {
       op = EPOLL_CTL_ADD;
-      rc = ::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &e);
+      rc = sys().epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &e);
     }
     if (rc < 0 && op != EPOLL_CTL_DEL) {
       if (errno == EPERM) {  // a regular file: always ready, as poll says

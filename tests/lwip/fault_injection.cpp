@@ -129,9 +129,10 @@ const char* cannot(op o, std::errc e) noexcept {
 }
 
 std::error_code reported(op o, std::errc e) noexcept {
-  // src/lwip/error.cpp: a reset connect is lwIP's way of saying refused;
-  // out of sockets or netconns is asyncore's descriptors_exhausted.
-  if (o == op::connect_result && e == std::errc::connection_reset)
+  // src/lwip/error.cpp: a reset connect (at once or later) is lwIP's way of
+  // saying refused; out of sockets or netconns is asyncore's
+  // descriptors_exhausted.
+  if ((o == op::connect || o == op::connect_result) && e == std::errc::connection_reset)
     return std::make_error_code(std::errc::connection_refused);
   if ((o == op::open || o == op::accept) && e == std::errc::too_many_files_open)
     return make_error_code(asyncore::errc::descriptors_exhausted);

@@ -57,7 +57,7 @@ struct direct_syscalls {
   static int send(SOCKET s, const char* p, int n, int flags) { return ::send(s, p, n, flags); }
   static int recv(SOCKET s, char* p, int n, int flags) { return ::recv(s, p, n, flags); }
   static int closesocket(SOCKET s) { return ::closesocket(s); }
-  static int select(int n, fd_set* r, fd_set* w, fd_set* e, const timeval* tv) { return ::select(n, r, w, e, tv); }
+  static int select(int n, fd_set* r, fd_set* w, fd_set* e, timeval* tv) { return ::select(n, r, w, e, tv); }
   static int poll(WSAPOLLFD* f, ULONG n, INT timeout) { return ::WSAPoll(f, n, timeout); }
   static int getsockopt(SOCKET s, int level, int name, char* v, int* len) { return ::getsockopt(s, level, name, v, len); }
 };

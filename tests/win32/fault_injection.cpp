@@ -104,7 +104,10 @@ int WSAAPI hook_closesocket(SOCKET s) {
   return SOCKET_ERROR;
 }
 
-int WSAAPI hook_select(int n, fd_set* r, fd_set* wr, fd_set* e, const timeval* tv) {
+// select's timeout is `const timeval*` in Microsoft's SDK, PTIMEVAL in
+// MinGW-w64's: the type comes from the table's entry.
+template <class Timeout>
+int WSAAPI hook_select(int n, fd_set* r, fd_set* wr, fd_set* e, Timeout tv) {
   int code;
   if (take(op::wait, INVALID_SOCKET, code)) {
     ::WSASetLastError(code);

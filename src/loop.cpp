@@ -181,12 +181,10 @@ ASYNCORE_NOINLINE void merge_tls_ready(map_state& m, std::vector<detail::ready_e
   m.tls_ready.clear();
 }
 
-// The backend cannot watch this handle (select's FD_SETSIZE).
-ASYNCORE_NOINLINE void report_unwatchable(dispatcher& d) {
-  guarded(d, [&] {
-    const std::error_code code = make_error_code(errc::descriptor_out_of_range);
-    d.handle_error(error_cause{code, nullptr, code.message()});
-  });
+// The backend cannot watch this handle (select's FD_SETSIZE, a failed epoll
+// registration): the channel gets handle_error with the backend's reason.
+ASYNCORE_NOINLINE void report_unwatchable(dispatcher& d, const std::error_code& code) {
+  guarded(d, [&] { d.handle_error(error_cause{code, nullptr, code.message()}); });
 }
 
 std::int64_t to_us(double seconds) {
@@ -335,7 +333,7 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
     if (!d) continue;  // closed earlier in this iteration
     m.mark_dirty(e.slot);  // a handler runs: its predicates may change
     if (e.events & detail::ev_unwatchable) {
-      report_unwatchable(*d);
+      report_unwatchable(*d, p->unwatchable_reason(e.slot));
       continue;
     }
     unsigned ev = e.events & (pollin | pollout | pollpri | pollhup | pollerr | pollnval);

@@ -17,6 +17,7 @@
 #ifndef ASYNCORE_SRC_POLLER_HPP
 #define ASYNCORE_SRC_POLLER_HPP
 
+#include <asyncore/error.hpp>
 #include <asyncore/socket_map.hpp>
 
 #include <cstddef>
@@ -50,7 +51,8 @@ struct ready_event {
   std::uint32_t events;  // pollin ... pollnval, plus ev_unwatchable
 };
 
-/// The backend could not watch the handle at all (select: fd >= FD_SETSIZE).
+/// The backend could not watch the handle at all (select: fd >= FD_SETSIZE;
+/// epoll: the registration failed); poller::unwatchable_reason says why.
 constexpr std::uint32_t ev_unwatchable = 0x100;
 
 class poller {
@@ -65,6 +67,15 @@ class poller {
   /// ev_unwatchable rather than failing the whole wait.
   virtual void wait(std::vector<slot>& slots, std::size_t n, std::int64_t timeout_us,
                     std::vector<ready_event>& out, std::error_code& ec) = 0;
+
+  /// Why the slot reported with ev_unwatchable in the last wait() could not
+  /// be watched: the error its channel's handle_error gets. The default is
+  /// select's reason (errc::descriptor_out_of_range); epoll answers the
+  /// failed registration's error (ENOMEM, ENOSPC).
+  virtual std::error_code unwatchable_reason(std::uint32_t slot) const noexcept {
+    (void)slot;
+    return make_error_code(errc::descriptor_out_of_range);
+  }
 
   /// The handle left the map (it may still be open).
   virtual void forget(native_handle_type) noexcept {}

@@ -10,6 +10,7 @@
 #include "../platform.hpp"
 #include "../poller.hpp"
 #include "pollers.hpp"
+#include "syscalls.hpp"
 
 #include <new>
 
@@ -50,7 +51,7 @@ class poll_poller final : public poller {
     }
     int ms = timeout_ms_ceil(timeout_us);
     if (out.size() != first_out) ms = 0;
-    int r = lwip_poll(fds_.data(), static_cast<nfds_t>(fds_.size()), ms);
+    int r = sys().poll(fds_.data(), static_cast<nfds_t>(fds_.size()), ms);
     if (r < 0) {
       int e = last_errno();
       bool nval = false;

@@ -12,6 +12,7 @@
 #include "../platform.hpp"
 #include "../poller.hpp"
 #include "pollers.hpp"
+#include "syscalls.hpp"
 
 #include <new>
 
@@ -73,7 +74,7 @@ class select_poller final : public poller {
       tv.tv_usec = (ms % 1000) * 1000;
       ptv = &tv;
     }
-    int r = lwip_select(maxfd + 1, &rd, &wr, &ex, ptv);
+    int r = sys().select(maxfd + 1, &rd, &wr, &ex, ptv);
     if (r < 0) {
       int e = last_errno();
       if (e == EBADF && report_invalid(slots, n, out)) return;

@@ -34,6 +34,7 @@
 
 #include "../platform.hpp"
 #include "../socket_common.hpp"
+#include "syscalls.hpp"
 
 #include <cstring>
 
@@ -45,6 +46,33 @@ namespace {
 constexpr int fd_count = MEMP_NUM_NETCONN;
 fd_info g_info[fd_count];
 }  // namespace
+
+#if ASYNCORE_TESTING
+namespace {
+syscall_table make_real() noexcept {
+  syscall_table t{};
+  t.socket = &::lwip_socket;
+  t.connect = &::lwip_connect;
+  t.accept = &::lwip_accept;
+  t.send = &::lwip_send;
+  t.recv = &::lwip_recv;
+  t.close = &::lwip_close;
+#if LWIP_SOCKET_SELECT
+  t.select = &::lwip_select;
+#endif
+#if LWIP_SOCKET_POLL
+  t.poll = &::lwip_poll;
+#endif
+  t.getsockopt = &::lwip_getsockopt;
+  return t;
+}
+const syscall_table g_real = make_real();
+syscall_table g_sys = g_real;
+}  // namespace
+
+syscall_table& sys() noexcept { return g_sys; }
+const syscall_table& real_sys() noexcept { return g_real; }
+#endif
 
 fd_info* info(native_handle_type h) noexcept {
   native_handle_type i = h - LWIP_SOCKET_OFFSET;
@@ -206,7 +234,7 @@ handle open(family f, socket_type t, std::error_code& ec) noexcept {
     return invalid_handle;
   }
   int type = t == socket_type::stream ? SOCK_STREAM : SOCK_DGRAM;
-  int fd = lwip_socket(domain, type, 0);
+  int fd = lwip::sys().socket(domain, type, 0);
   if (fd < 0) {
     ec = last_error(op::open);
     return invalid_handle;
@@ -224,7 +252,7 @@ void close(handle h, std::error_code& ec) noexcept {
   ec.clear();
   int fd = fd_of(h, ec);
   if (fd < 0) return;
-  if (lwip_close(fd) != 0) ec = last_error();
+  if (lwip::sys().close(fd) != 0) ec = last_error();
   flush_loopback();
 }
 
@@ -253,7 +281,7 @@ void connect(handle h, const address& a, std::error_code& ec) noexcept {
   socklen_t len = to_sockaddr(a, ss, ec);
   if (!len) return;
   fd_info* i = info(fd);
-  if (lwip_connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) {
+  if (lwip::sys().connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) {
     if (i) i->connecting = 0;
     return;
   }
@@ -272,7 +300,7 @@ handle accept(handle h, address* peer, std::error_code& ec) noexcept {
   sockaddr_storage ss;
   std::memset(&ss, 0, sizeof ss);
   socklen_t len = sizeof ss;
-  int nfd = lwip_accept(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  int nfd = lwip::sys().accept(fd, reinterpret_cast<sockaddr*>(&ss), &len);
   if (nfd < 0) {
     ec = last_error(op::accept);
     return invalid_handle;
@@ -299,7 +327,7 @@ std::size_t send(handle h, const void* p, std::size_t n, bool oob, std::error_co
   }
   int fd = fd_of(h, ec);
   if (fd < 0) return 0;
-  ssize_t r = lwip_send(fd, p, n, 0);
+  ssize_t r = lwip::sys().send(fd, p, n, 0);
   if (r < 0) {
     ec = last_error();
     return 0;
@@ -313,7 +341,7 @@ std::size_t recv(handle h, void* p, std::size_t n, std::error_code& ec) noexcept
   ec.clear();
   int fd = fd_of(h, ec);
   if (fd < 0) return 0;
-  ssize_t r = lwip_recv(fd, p, n, 0);
+  ssize_t r = lwip::sys().recv(fd, p, n, 0);
   fd_info* i = info(fd);
   if (r < 0) {
     ec = last_error();
@@ -416,7 +444,7 @@ std::error_code pending_error(handle h) noexcept {
   socklen_t len = sizeof v;
   fd_info* i = info(fd);
   bool was_connecting = i && i->connecting;
-  if (lwip_getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len) != 0) return last_error();
+  if (lwip::sys().getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len) != 0) return last_error();
   if (v == 0) return {};
   // The first error after a non-blocking connect is the connect's result.
   if (i) i->connecting = 0;

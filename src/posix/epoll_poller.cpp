@@ -17,11 +17,13 @@
 // slots once.
 #include "../poller.hpp"
 #include "posix.hpp"
+#include "syscalls.hpp"
 
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 #include <vector>
 
 namespace asyncore {
@@ -56,6 +58,7 @@ class epoll_poller final : public poller {
             std::error_code& ec) override {
     ec.clear();
     const std::vector<std::uint32_t>* sampled = tracker_.take();
+    failed_.clear();
     if (epfd_ < 0) epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epfd_ < 0) {
       ec = last_error();
@@ -64,13 +67,13 @@ class epoll_poller final : public poller {
     std::size_t always = out.size();
     if (sampled) {
       for (std::uint32_t i : *sampled) {
-        if (i < n && slots[i].want != slots[i].kernel && !update(slots, i, out, ec)) return;
+        if (i < n && slots[i].want != slots[i].kernel) update(slots, i, out);
       }
     } else {
       // Slot numbers may have changed: refresh every registration's entry
       // in fd_slot_, not only those whose interest changed.
       for (std::size_t i = 0; i < n; ++i) {
-        if (!update(slots, static_cast<std::uint32_t>(i), out, ec)) return;
+        update(slots, static_cast<std::uint32_t>(i), out);
       }
       tracker_.scanned();
     }
@@ -78,7 +81,7 @@ class epoll_poller final : public poller {
     if (registered_ <= 0) return;  // only files or closed handles: reported above
     const std::size_t cap = registered_ < 4096 ? static_cast<std::size_t>(registered_) : 4096;
     if (events_.size() < cap) events_.resize(cap);
-    int rc = ::epoll_wait(epfd_, events_.data(), static_cast<int>(cap), timeout_ms_ceil(timeout_us));
+    int rc = sys().epoll_wait(epfd_, events_.data(), static_cast<int>(cap), timeout_ms_ceil(timeout_us));
     if (rc < 0) {
       ec = last_error();
       return;
@@ -99,63 +102,74 @@ class epoll_poller final : public poller {
     }
   }
 
+  std::error_code unwatchable_reason(std::uint32_t slot) const noexcept override {
+    for (const auto& f : failed_)
+      if (f.first == slot) return f.second;
+    return poller::unwatchable_reason(slot);
+  }
+
   void forget(native_handle_type h) noexcept override {
     // Called before the channel closes its socket; a failure (never added,
     // already closed) is harmless.
     epoll_event e{};
-    if (::epoll_ctl(epfd_, EPOLL_CTL_DEL, static_cast<int>(h), &e) == 0) --registered_;
+    if (sys().epoll_ctl(epfd_, EPOLL_CTL_DEL, static_cast<int>(h), &e) == 0) --registered_;
   }
 
  private:
   // Brings one slot's kernel registration in line with its sampled want,
   // and records which slot the descriptor belongs to. The incremental path
   // calls it only when want and kernel differ (a file's kernel mark never
-  // equals a want); the full scan calls it for every slot. False on a hard
-  // error (ec set).
-  ASYNCORE_NOINLINE bool update(std::vector<slot>& slots, std::uint32_t i, std::vector<ready_event>& out,
-                                std::error_code& ec) {
+  // equals a want); the full scan calls it for every slot. A registration
+  // that fails is reported for its slot (ev_unwatchable), never for the wait.
+  ASYNCORE_NOINLINE void update(std::vector<slot>& slots, std::uint32_t i, std::vector<ready_event>& out) {
     slot& s = slots[i];
-    if (!s.d) return true;
+    if (!s.d) return;
     int fd = static_cast<int>(s.handle);
     if (s.kernel & kernel_file) {
       if (s.want) out.push_back(ready_event{i, s.want & (pollin | pollout)});
-      return true;
+      return;
     }
     if (s.want) {
       if (static_cast<std::size_t>(fd) >= fd_slot_.size()) fd_slot_.resize(static_cast<std::size_t>(fd) + 1, 0);
       fd_slot_[static_cast<std::size_t>(fd)] = i;
     }
-    if (s.want == s.kernel) return true;
+    if (s.want == s.kernel) return;
     epoll_event e{};
     e.events = to_epoll(s.want);
     e.data.fd = fd;
     int op = !s.want ? EPOLL_CTL_DEL : s.kernel ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    int rc = ::epoll_ctl(epfd_, op, fd, &e);
+    int rc = sys().epoll_ctl(epfd_, op, fd, &e);
     if (rc < 0 && op == EPOLL_CTL_ADD && errno == EEXIST) {
       op = EPOLL_CTL_MOD;
-      rc = ::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &e);
+      rc = sys().epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &e);
     }
     if (rc < 0 && op == EPOLL_CTL_MOD && errno == ENOENT) {
       op = EPOLL_CTL_ADD;
-      rc = ::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &e);
+      rc = sys().epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &e);
     }
     if (rc < 0 && op != EPOLL_CTL_DEL) {
       if (errno == EPERM) {  // a regular file: always ready, as poll says
         s.kernel = kernel_file;
         out.push_back(ready_event{i, s.want & (pollin | pollout)});
-        return true;
+        return;
       }
       if (errno == EBADF) {
         out.push_back(ready_event{i, pollnval});
-        return true;
+        return;
       }
-      ec = last_error();
-      return false;
+      // This descriptor cannot be registered now (ENOMEM, ENOSPC: the
+      // watches limit): its channel gets handle_error with the reason, the
+      // others are served (found by tests/fault_injection_test.cpp: the
+      // whole wait used to fail, every iteration). kernel is unchanged, so
+      // a channel that stays open is registered again next time.
+      failed_.push_back({i, last_error()});
+      out.push_back(ready_event{i, ev_unwatchable});
+      return;
     }
     if (rc == 0 && op == EPOLL_CTL_ADD) ++registered_;
     if (rc == 0 && op == EPOLL_CTL_DEL) --registered_;
     s.kernel = s.want;
-    return true;
+    return;
   }
 
   int epfd_;
@@ -163,6 +177,7 @@ class epoll_poller final : public poller {
   std::vector<std::uint32_t> fd_slot_;
   change_tracker tracker_;
   long registered_ = 0;  // descriptors in the epoll set
+  std::vector<std::pair<std::uint32_t, std::error_code>> failed_;  // this wait's failed registrations
 };
 
 std::unique_ptr<poller> make_epoll_poller(std::error_code& ec) {

@@ -11,6 +11,9 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/epoll.h>
+#endif
 
 #include <cerrno>
 #include <cstddef>
@@ -38,13 +41,26 @@ int accept_nonblocking(int fd, sockaddr* sa, socklen_t* len) noexcept {
 #if ASYNCORE_TESTING
 namespace {
 
+ssize_t real_write(int fd, const void* p, size_t n) { return ::write(fd, p, n); }
+ssize_t real_read(int fd, void* p, size_t n) { return ::read(fd, p, n); }
+
 syscall_table make_real() {
-  syscall_table t;
+  syscall_table t{};
+  t.socket = &::socket;
+  t.connect = &::connect;
+  t.accept = &accept_nonblocking;
+  t.send = &::send;
+  t.recv = &::recv;
+  t.close = &::close;
   t.poll = &::poll;
   t.select = &::select;
-  t.recv = &::recv;
-  t.send = &::send;
-  t.accept = &accept_nonblocking;
+#if defined(__linux__)
+  t.epoll_ctl = &::epoll_ctl;
+  t.epoll_wait = &::epoll_wait;
+#endif
+  t.getsockopt = [](int fd, int level, int name, void* v, socklen_t* len) { return ::getsockopt(fd, level, name, v, len); };
+  t.wake_write = &real_write;
+  t.wake_read = &real_read;
   return t;
 }
 
@@ -130,13 +146,13 @@ handle open(family f, socket_type t, std::error_code& ec) noexcept {
   }
   int type = t == socket_type::dgram ? SOCK_DGRAM : SOCK_STREAM;
 #if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
-  int fd = ::socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = sys().socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     ec = last_error();
     return invalid_handle;
   }
 #else
-  int fd = ::socket(domain, type, 0);
+  int fd = sys().socket(domain, type, 0);
   if (fd < 0) {
     ec = last_error();
     return invalid_handle;
@@ -155,7 +171,7 @@ void close(handle h, std::error_code& ec) noexcept {
   ec.clear();
   // POSIX leaves the descriptor's state unspecified after EINTR; on Linux it
   // is closed, so never retry (a retry could close a reused descriptor).
-  if (::close(fd_of(h)) < 0 && errno != EINTR) ec = last_error();
+  if (sys().close(fd_of(h)) < 0 && errno != EINTR) ec = last_error();
 }
 
 void bind(handle h, const address& a, std::error_code& ec) noexcept {
@@ -174,7 +190,7 @@ void connect(handle h, const address& a, std::error_code& ec) noexcept {
   sockaddr_storage ss;
   socklen_t len = posix::to_native(a, ss, ec);
   if (ec) return;
-  if (::connect(fd_of(h), reinterpret_cast<sockaddr*>(&ss), len) == 0) return;
+  if (sys().connect(fd_of(h), reinterpret_cast<sockaddr*>(&ss), len) == 0) return;
   int e = errno;
   // An interrupted connect goes on in the background, like EINPROGRESS.
   if (e == EINPROGRESS || e == EINTR) {
@@ -381,7 +397,7 @@ void setsockopt(handle h, sockopt opt, int value, std::error_code& ec) noexcept 
 std::error_code pending_error(handle h) noexcept {
   int v = 0;
   socklen_t len = sizeof v;
-  if (::getsockopt(fd_of(h), SOL_SOCKET, SO_ERROR, &v, &len) < 0) {
+  if (sys().getsockopt(fd_of(h), SOL_SOCKET, SO_ERROR, &v, &len) < 0) {
     if (errno == ENOTSOCK) return {};  // a file: Python's file_wrapper answers 0
     return last_error();
   }

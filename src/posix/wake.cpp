@@ -2,6 +2,7 @@
 // asyncore for C++ (POSIX): the map's wake-up handle (src/platform.hpp):
 // an eventfd on Linux, a pipe elsewhere.
 #include "../platform.hpp"
+#include "syscalls.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -13,6 +14,8 @@
 namespace asyncore {
 namespace detail {
 namespace platform {
+
+using posix::sys;
 
 namespace {
 std::error_code errno_code() noexcept { return std::error_code(errno, std::generic_category()); }
@@ -33,13 +36,13 @@ void make_wake(handle& watch, handle& signal_end, std::error_code& ec) noexcept 
 void wake_signal(handle signal_end) noexcept {
   const std::uint64_t one = 1;
   // EAGAIN means the counter is saturated: the handle is readable anyway.
-  while (::write(signal_end, &one, sizeof one) < 0 && errno == EINTR) {
+  while (sys().wake_write(signal_end, &one, sizeof one) < 0 && errno == EINTR) {
   }
 }
 
 void wake_drain(handle watch) noexcept {
   std::uint64_t count;
-  while (::read(watch, &count, sizeof count) < 0 && errno == EINTR) {
+  while (sys().wake_read(watch, &count, sizeof count) < 0 && errno == EINTR) {
   }
 }
 
@@ -63,14 +66,14 @@ void make_wake(handle& watch, handle& signal_end, std::error_code& ec) noexcept 
 void wake_signal(handle signal_end) noexcept {
   const char one = 1;
   // EAGAIN means the pipe is full: the read end is readable anyway.
-  while (::write(signal_end, &one, 1) < 0 && errno == EINTR) {
+  while (sys().wake_write(signal_end, &one, 1) < 0 && errno == EINTR) {
   }
 }
 
 void wake_drain(handle watch) noexcept {
   char buf[256];
   for (;;) {
-    const ssize_t n = ::read(watch, buf, sizeof buf);
+    const ssize_t n = sys().wake_read(watch, buf, sizeof buf);
     if (n > 0) continue;
     if (n < 0 && errno == EINTR) continue;
     break;

@@ -23,6 +23,7 @@
 // recorded here; and the select backend, which must read SO_ERROR to tell a
 // failed connect from out-of-band data in exceptfds, stashes the value it
 // read (reading clears it) until pending_error() asks for it.
+#include "syscalls.hpp"
 #include "winsock.hpp"
 
 #include <atomic>
@@ -143,10 +144,33 @@ int take_stashed_error(SOCKET s) noexcept {
   return code;
 }
 
+#if ASYNCORE_TESTING
+namespace {
+syscall_table make_real() noexcept {
+  syscall_table t{};
+  t.socket = &::WSASocketW;
+  t.connect = &::connect;
+  t.accept = &::accept;
+  t.send = &::send;
+  t.recv = &::recv;
+  t.closesocket = &::closesocket;
+  t.select = &::select;
+  t.poll = &::WSAPoll;
+  t.getsockopt = &::getsockopt;
+  return t;
+}
+const syscall_table g_real = make_real();
+syscall_table g_sys = g_real;
+}  // namespace
+
+syscall_table& sys() noexcept { return g_sys; }
+const syscall_table& real_sys() noexcept { return g_real; }
+#endif
+
 int read_so_error(SOCKET s) noexcept {
   int value = 0;
   int len = static_cast<int>(sizeof value);
-  if (::getsockopt(s, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&value), &len) != 0) return 0;
+  if (sys().getsockopt(s, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&value), &len) != 0) return 0;
   return value;
 }
 

@@ -23,6 +23,7 @@
 #include "platform.hpp"
 #include "pollers.hpp"
 #include "socket_set.hpp"
+#include "syscalls.hpp"
 #include "winsock.hpp"
 
 #include <algorithm>
@@ -60,7 +61,7 @@ class select_poller final : public poller {
     std::sort(index_.begin(), index_.end());  // socket -> slot by binary search
 
     timeval tv;
-    int rc = ::select(0, read_.native(), write_.native(), except_.native(), make_timeval(timeout_us, tv));
+    int rc = sys().select(0, read_.native(), write_.native(), except_.native(), make_timeval(timeout_us, tv));
     if (rc == SOCKET_ERROR) {
       const int code = ::WSAGetLastError();
       if (code == WSAENOTSOCK && report_not_sockets(out)) return;

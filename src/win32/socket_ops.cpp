@@ -34,6 +34,7 @@
 //  - There is no SIGPIPE on Windows; send() never raises a signal.
 #include "platform.hpp"
 #include "socket_common.hpp"
+#include "syscalls.hpp"
 #include "winsock.hpp"
 
 #include <asyncore/error.hpp>
@@ -204,10 +205,10 @@ handle open(family f, socket_type t, std::error_code& ec) noexcept {
   }
   const int type = t == socket_type::dgram ? SOCK_DGRAM : SOCK_STREAM;
   bool clear_inherit = false;
-  SOCKET s = ::WSASocketW(af, type, 0, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  SOCKET s = win32::sys().socket(af, type, 0, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
   if (s == INVALID_SOCKET && ::WSAGetLastError() == WSAEINVAL) {
     // Before Windows 7 SP1 the flag is unknown.
-    s = ::WSASocketW(af, type, 0, nullptr, 0, WSA_FLAG_OVERLAPPED);
+    s = win32::sys().socket(af, type, 0, nullptr, 0, WSA_FLAG_OVERLAPPED);
     clear_inherit = true;
   }
   if (s == INVALID_SOCKET) {
@@ -224,7 +225,7 @@ void close(handle h, std::error_code& ec) noexcept {
   ec.clear();
   SOCKET s = to_socket(h);
   win32::note_closed(s);
-  if (::closesocket(s) != 0) ec = win32::last_error();
+  if (win32::sys().closesocket(s) != 0) ec = win32::last_error();
 }
 
 void bind(handle h, const address& a, std::error_code& ec) noexcept {
@@ -247,7 +248,7 @@ void connect(handle h, const address& a, std::error_code& ec) noexcept {
   int len = 0;
   if (!win32::to_native(a, ss, len, ec)) return;
   if (is_loopback(a)) no_syn_retries(to_socket(h));
-  if (::connect(to_socket(h), reinterpret_cast<const sockaddr*>(&ss), len) != 0)
+  if (win32::sys().connect(to_socket(h), reinterpret_cast<const sockaddr*>(&ss), len) != 0)
     ec = win32::translate_connect(::WSAGetLastError());
 }
 
@@ -256,7 +257,7 @@ handle accept(handle h, address* peer, std::error_code& ec) noexcept {
   sockaddr_storage ss;
   std::memset(&ss, 0, sizeof ss);
   int len = static_cast<int>(sizeof ss);
-  SOCKET s = ::accept(to_socket(h), reinterpret_cast<sockaddr*>(&ss), &len);
+  SOCKET s = win32::sys().accept(to_socket(h), reinterpret_cast<sockaddr*>(&ss), &len);
   if (s == INVALID_SOCKET) {
     const int code = ::WSAGetLastError();
     // "An incoming connection was indicated, but was subsequently terminated
@@ -277,13 +278,13 @@ std::size_t send(handle h, const void* p, std::size_t n, bool oob, std::error_co
   const SOCKET s = to_socket(h);
   const int flags = oob ? MSG_OOB : 0;
   int len = clamp_len(n);
-  int r = ::send(s, static_cast<const char*>(p), len, flags);
+  int r = win32::sys().send(s, static_cast<const char*>(p), len, flags);
   if (r == SOCKET_ERROR && ::WSAGetLastError() == WSAENOBUFS && len > 65536) {
     // Windows may refuse a large non-blocking send as a whole with
     // WSAENOBUFS instead of accepting part of it; a stream accepts a
     // smaller piece (a datagram this large could not be sent anyway).
     len = 65536;
-    r = ::send(s, static_cast<const char*>(p), len, flags);
+    r = win32::sys().send(s, static_cast<const char*>(p), len, flags);
   }
   if (r == SOCKET_ERROR) {
     ec = win32::last_error();
@@ -295,7 +296,7 @@ std::size_t send(handle h, const void* p, std::size_t n, bool oob, std::error_co
 std::size_t recv(handle h, void* p, std::size_t n, std::error_code& ec) noexcept {
   ec.clear();
   const int len = clamp_len(n);
-  int r = ::recv(to_socket(h), static_cast<char*>(p), len, 0);
+  int r = win32::sys().recv(to_socket(h), static_cast<char*>(p), len, 0);
   if (r == SOCKET_ERROR) {
     const int code = ::WSAGetLastError();
     // A datagram larger than the buffer: Windows fills the buffer and fails

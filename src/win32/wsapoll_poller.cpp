@@ -64,6 +64,7 @@
 #include "platform.hpp"
 #include "pollers.hpp"
 #include "socket_set.hpp"
+#include "syscalls.hpp"
 #include "winsock.hpp"
 
 #include <algorithm>
@@ -153,7 +154,7 @@ class wsapoll_poller final : public poller {
       if (slice && (ms < 0 || ms > slice_ms)) ms = slice_ms;
       for (WSAPOLLFD& p : fds_) p.revents = 0;
 
-      const int rc = ::WSAPoll(fds_.data(), static_cast<ULONG>(fds_.size()), ms);
+      const int rc = sys().poll(fds_.data(), static_cast<ULONG>(fds_.size()), ms);
       if (rc == SOCKET_ERROR) {
         const int code = ::WSAGetLastError();
         // A lone invalid socket fails the call but still gets POLLNVAL.

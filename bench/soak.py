@@ -153,7 +153,10 @@ def section(results, cycles, inflight):
              "(`bench/soak_client.cpp`, plain POSIX sockets, checks every byte and every end of stream). "
              "Server descriptors and resident memory (KiB) before the load, at its peak (sampled every 50 ms; "
              "VmHWM is the kernel's high-water mark) and after it; the ASan rows are an "
-             "`-fsanitize=address,undefined` build run with `detect_leaks=1` (a leak fails the run).", "",
+             "`-fsanitize=address,undefined` build run with `detect_leaks=1` (a leak fails the run). "
+             "What is judged: every cycle completes with its whole echo and end of stream, no descriptor is "
+             "left, no sanitizer report. cycles/s is the load's pace on this machine at the time, not a "
+             "benchmark (other work shared the 2 cores).", "",
              "| server | cycles/s | fds before | fds peak | fds after | RSS before | RSS peak (VmHWM) | RSS after | result |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in results:

@@ -93,8 +93,16 @@ void dispatcher_with_send::close_when_done() {
 
 void dispatcher_with_send::finish_close() {
   // Not connected (never was, or a send error ended it), or no linger: close now.
+  // The end of stream: TLS's close_notify over a TLS channel (its close()
+  // then adds the FIN), else the FIN itself.
   std::error_code ec;
-  if (linger_ > 0 && connected) socket().shutdown(shutdown_type::send, ec);
+  if (linger_ > 0 && connected) {
+    if (detail::tls_transport* t = detail::core::tls(*this)) {
+      t->shutdown(*this);
+    } else {
+      socket().shutdown(shutdown_type::send, ec);
+    }
+  }
   if (linger_ <= 0 || !connected || ec) {
     close();
     return;
@@ -106,12 +114,13 @@ void dispatcher_with_send::finish_close() {
 }
 
 void dispatcher_with_send::discard_input() {
-  // The socket's own recv: the dispatcher's would call handle_close at the
-  // end of stream. Bounded per event, as every read is.
+  // The stream's own recv (through TLS when the channel has it): the
+  // dispatcher's would call handle_close at the end of stream. Bounded per
+  // event, as every read is.
   char buf[1024];
   for (int i = 0; i < 64; ++i) {
     std::error_code ec;
-    const std::size_t n = socket().recv(buf, sizeof buf, ec);
+    const std::size_t n = detail::core::stream_recv(*this, buf, sizeof buf, ec);
     if (ec == std::errc::operation_would_block) return;
     if (ec || n == 0) {  // the end of stream, or the peer went away: done
       close();

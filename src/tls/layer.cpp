@@ -460,6 +460,7 @@ class tls_channel final : public tls_transport {
     try {
 #endif
       s->close_notify();
+      notify_sent = true;  // once: a graceful close sends it before close() does
       std::error_code ignored;
       flush(d, ignored);
 #if ASYNCORE_HAS_EXCEPTIONS

@@ -111,6 +111,13 @@ ci_apt_install() {
   [[ -n $missing ]] || return 0
   # shellcheck disable=SC2086
   set -- $missing
+  if [[ $(id -u) != 0 ]] && ! command -v sudo >/dev/null 2>&1; then
+    echo "ci: these Debian packages are missing and this user can neither install them (not root)" >&2
+    echo "ci: nor use sudo (not installed): $*" >&2
+    echo "ci: as root, run:  apt-get install --no-install-recommends $*" >&2
+    echo "ci: then run this command again." >&2
+    return 1
+  fi
   ci_log "apt-get install $*"
   local need_update=0 p
   if [[ ${CI_APT_UPDATED:-0} != 1 ]]; then
@@ -128,6 +135,15 @@ ci_apt_install() {
     ci_apt_update || return 1
     ci_apt_get install -y --no-install-recommends "$@" || return 1
   fi
+}
+
+# ci_skip_reasons BUILD_DIR: the reasons GoogleTest gave for the cases it
+# skipped in the last ctest run, one line each with its count, most first.
+ci_skip_reasons() {
+  local log=$1/Testing/Temporary/LastTest.log
+  [[ -f $log ]] || return 0
+  awk '/: Skipped$/ { getline r; if (r == "" || r ~ /^\[/) r = "(no reason given)"; n[r]++ }
+       END { for (r in n) printf "%6d  %s\n", n[r], r }' "$log" | sort -rn
 }
 
 # ci_require_cmds CMD...: fails naming the first command that is not on PATH.

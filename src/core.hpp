@@ -85,6 +85,16 @@ struct core {
   static std::size_t stream_recv(dispatcher& d, void* buf, std::size_t n, std::error_code& ec) {
     return d.tls_ ? d.tls_->recv(d, buf, n, ec) : d.socket_.recv(buf, n, ec);
   }
+  /// The end of the channel's sending side: TLS's close_notify over a TLS
+  /// channel (its close() then adds the FIN), else the socket's shutdown.
+  static void stream_shutdown(dispatcher& d, std::error_code& ec) {
+    ec.clear();
+    if (d.tls_) {
+      d.tls_->shutdown(d);
+    } else {
+      d.socket_.shutdown(shutdown_type::send, ec);
+    }
+  }
   /// Python's mapping of an error to a hook: disconnects to handle_close,
   /// anything else to handle_error.
   static void deliver_error(dispatcher& d, const std::error_code& ec, const char* what);

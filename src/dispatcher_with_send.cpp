@@ -92,17 +92,10 @@ void dispatcher_with_send::close_when_done() {
 }
 
 void dispatcher_with_send::finish_close() {
-  // Not connected (never was, or a send error ended it), or no linger: close now.
-  // The end of stream: TLS's close_notify over a TLS channel (its close()
-  // then adds the FIN), else the FIN itself.
+  // The end of stream first; not connected (never was, or a send error
+  // ended it), no linger, or a failed shutdown: close now.
   std::error_code ec;
-  if (linger_ > 0 && connected) {
-    if (detail::tls_transport* t = detail::core::tls(*this)) {
-      t->shutdown(*this);
-    } else {
-      socket().shutdown(shutdown_type::send, ec);
-    }
-  }
+  if (linger_ > 0 && connected) detail::core::stream_shutdown(*this, ec);
   if (linger_ <= 0 || !connected || ec) {
     close();
     return;

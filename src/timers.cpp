@@ -19,30 +19,30 @@ namespace detail {
 
 namespace pf = platform;
 
-namespace {
-constexpr std::size_t keep_free = 64;  // recycled nodes kept per map; more are freed
-}  // namespace
-
 // -- the heap -------------------------------------------------------------------------
 
-timer_queue::~timer_queue() {
-  for (const entry& e : heap_) delete e.node;
-  while (free_) {
-    timer_node* n = free_;
-    free_ = n->next_free;
-    delete n;
+// The nodes are the slabs' and go with them; the callables still held (the
+// timers that never ran) are destroyed with their nodes.
+timer_queue::~timer_queue() = default;
+
+void timer_queue::grow() {
+  const std::size_t count = next_slab_;
+  slabs_.reserve(slabs_.size() + 1);  // may throw: nothing is changed yet
+  std::unique_ptr<timer_node[]> slab(new timer_node[count]);
+  for (std::size_t i = count; i-- > 0;) {
+    slab[i].next_free = free_;
+    free_ = &slab[i];
   }
+  slabs_.push_back(std::move(slab));
+  if (next_slab_ < max_slab) next_slab_ *= 2;
 }
 
 timer_node* timer_queue::acquire() {
-  if (free_) {
-    timer_node* n = free_;
-    free_ = n->next_free;
-    n->next_free = nullptr;
-    --free_count_;
-    return n;
-  }
-  return new timer_node;
+  if (!free_) grow();
+  timer_node* n = free_;
+  free_ = n->next_free;
+  n->next_free = nullptr;
+  return n;
 }
 
 void timer_queue::release(timer_node* n) noexcept {
@@ -52,13 +52,8 @@ void timer_queue::release(timer_node* n) noexcept {
   n->owner_prev = n->owner_next = nullptr;
   n->running = n->cancelled = false;
   ++n->generation;
-  if (free_count_ >= keep_free) {
-    delete n;
-    return;
-  }
   n->next_free = free_;
   free_ = n;
-  ++free_count_;
 }
 
 void timer_queue::push(timer_node* n) {

@@ -4,9 +4,14 @@
 //
 // Timers are nodes in an indexed binary heap ordered by (deadline, sequence
 // number), so schedule, cancel and reset are O(log n) and a cancelled timer
-// leaves nothing behind. Nodes are recycled through a small free list: a
-// handle names a node and the generation it had, and a node's generation
-// changes when it is recycled, so a stale handle does nothing.
+// leaves nothing behind. Nodes come from slabs the queue owns (4 nodes, then
+// twice as many each time, at most 256 per slab) and go back to its free
+// list; they are freed only with the map. So a schedule costs no allocation
+// once the map has seen its peak number of live timers, and a handle always
+// names memory that is still a node: it holds the node and the generation
+// it had, the generation changes when the node is recycled, and a stale
+// handle (its timer fired or was cancelled) does nothing. The memory a map
+// keeps is that of its peak number of live timers, until it is destroyed.
 //
 // Posted calls go into a vector under a tiny spin lock (held for a push or a
 // swap, never while a call runs); the loop swaps it with its own and runs
@@ -90,9 +95,14 @@ class timer_queue {
   void sift_up(std::size_t i) noexcept;
   void sift_down(std::size_t i) noexcept;
 
+  static constexpr std::size_t first_slab = 4;
+  static constexpr std::size_t max_slab = 256;
+  void grow();
+
   std::vector<entry> heap_;
+  std::vector<std::unique_ptr<timer_node[]>> slabs_;  // every node there is
+  std::size_t next_slab_ = first_slab;
   timer_node* free_ = nullptr;
-  std::size_t free_count_ = 0;
   std::uint64_t next_seq_ = 0;
 };
 

@@ -180,6 +180,40 @@ TEST_P(Timers, test_many_timers_cancelled_leave_nothing) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
+// A handle outlives its timer: after the call ran or was cancelled, and its
+// node went back to the map for another timer, the handle does nothing (it
+// neither reports the new timer as its own nor cancels it), however many
+// timers came and went (the map keeps every node it made until it dies, so
+// a stale handle never reads freed memory: the sanitize leg checks that).
+TEST_P(Timers, test_stale_handles_do_nothing) {
+  drive_clock();
+  std::vector<asyncore::timer> fired, cancelled;
+  int runs = 0;
+  for (int i = 0; i < 1000; ++i) fired.push_back(asyncore::call_later(0, [&] { ++runs; }, &map));
+  for (int i = 0; i < 1000; ++i) cancelled.push_back(asyncore::call_later(5.0, [&] { ++runs; }, &map));
+  for (auto& t : cancelled) t.cancel();
+  iterate();
+  ASSERT_EQ(runs, 1000);
+  // The recycled nodes now serve new timers.
+  std::vector<asyncore::timer> live;
+  int late = 0;
+  for (int i = 0; i < 2000; ++i) live.push_back(asyncore::call_later(1.0, [&] { ++late; }, &map));
+  for (auto* set : {&fired, &cancelled}) {
+    for (auto& t : *set) {
+      EXPECT_FALSE(t.active());
+      t.cancel();
+      t.reset();
+      t.delay(0.5);
+    }
+  }
+  for (auto& t : live) EXPECT_TRUE(t.active());
+  EXPECT_EQ(asyncore::detail::core::state(map).timers.size(), 2000u);
+  advance(1.0);
+  iterate();
+  EXPECT_EQ(late, 2000);
+  EXPECT_EQ(runs, 1000);
+}
+
 TEST_P(Timers, test_loop_runs_while_timers_live) {
   int runs = 0;
   asyncore::call_later(0.01, [&] { ++runs; }, &map);

@@ -76,7 +76,7 @@ void timer_queue::erase(timer_node* n) noexcept {
 void timer_queue::sift_up(std::size_t i) noexcept {
   const entry e = heap_[i];
   while (i > 0) {
-    const std::size_t parent = (i - 1) / 2;
+    const std::size_t parent = (i - 1) / arity;
     if (!before(e, heap_[parent])) break;
     place(i, heap_[parent]);
     i = parent;
@@ -88,9 +88,13 @@ void timer_queue::sift_down(std::size_t i) noexcept {
   const entry e = heap_[i];
   const std::size_t size = heap_.size();
   for (;;) {
-    std::size_t child = 2 * i + 1;
-    if (child >= size) break;
-    if (child + 1 < size && before(heap_[child + 1], heap_[child])) ++child;
+    const std::size_t first = arity * i + 1;
+    if (first >= size) break;
+    const std::size_t last = first + arity < size ? first + arity : size;
+    std::size_t child = first;
+    for (std::size_t c = first + 1; c < last; ++c) {
+      if (before(heap_[c], heap_[child])) child = c;
+    }
     if (!before(heap_[child], e)) break;
     place(i, heap_[child]);
     i = child;

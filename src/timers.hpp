@@ -2,7 +2,7 @@
 // asyncore for C++ (internal): what a map keeps for timers and for calls
 // posted from other threads (see include/asyncore/timer.hpp for the rules).
 //
-// Timers are nodes in an indexed binary heap ordered by (deadline, sequence
+// Timers are nodes in an indexed 4-ary heap ordered by (deadline, sequence
 // number), so schedule, cancel and reset are O(log n) and a cancelled timer
 // leaves nothing behind. Nodes come from slabs the queue owns (4 nodes, then
 // twice as many each time, at most 256 per slab) and go back to its free
@@ -85,6 +85,10 @@ class timer_queue {
     std::uint64_t seq;
     timer_node* node;
   };
+  // Four children per parent: half the levels of a binary heap, and the
+  // children of a parent lie side by side (96 bytes), so a sift through a
+  // heap larger than the cache misses half as often.
+  static constexpr std::size_t arity = 4;
   static bool before(const entry& a, const entry& b) noexcept {
     return a.when != b.when ? a.when < b.when : a.seq < b.seq;
   }

@@ -281,10 +281,10 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
 
   std::int64_t wait_us = timeout_us;
   if (wake_us >= 0 && (wait_us < 0 || wake_us < wait_us)) wait_us = wake_us;
-  if (const detail::timer_node* t = m.timers.top()) {
+  if (!m.timers.empty()) {
     // The next deadline bounds the wait (the backends round it up to their
     // resolution, so a timer is never waited for in a busy spin).
-    std::int64_t until = t->when - m.now();
+    std::int64_t until = m.timers.top_when() - m.now();
     if (until < 0) until = 0;
     if (wait_us < 0 || until < wait_us) wait_us = until;
   }
@@ -387,15 +387,17 @@ void detail::run_timers(map_state& m, std::uint64_t start_seq) {
   if (m.timers.empty()) return;
   const std::int64_t now = m.now();
   while (detail::timer_node* n = m.timers.top()) {
-    if (n->when > now || n->seq >= start_seq) break;
+    const std::int64_t when = m.timers.top_when();
+    const std::uint64_t seq = m.timers.top_seq();
+    if (when > now || seq >= start_seq) break;
     m.timers.pop();
-    if (n->period > 0) {
+    if (n->every) {
       // No drift: the next deadline is on the period's grid; a late loop
-      // runs the call once, not once per missed period.
-      std::int64_t next = n->when + n->period;
-      if (next <= now) next += ((now - next) / n->period + 1) * n->period;
-      n->when = next;
-      m.timers.push(n);  // the heap just shrank: no allocation
+      // runs the call once, not once per missed period. It keeps its
+      // sequence number: ties still run in the order the timers were made.
+      std::int64_t next = when + n->interval;
+      if (next <= now) next += ((now - next) / n->interval + 1) * n->interval;
+      m.timers.push(n, next, seq);  // the heap just shrank: no allocation
     }
     struct finish {
       detail::timer_node* n;

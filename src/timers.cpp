@@ -30,7 +30,7 @@ void timer_queue::grow() {
   slabs_.reserve(slabs_.size() + 1);  // may throw: nothing is changed yet
   std::unique_ptr<timer_node[]> slab(new timer_node[count]);
   for (std::size_t i = count; i-- > 0;) {
-    slab[i].next_free = free_;
+    slab[i].owner_next = free_;
     free_ = &slab[i];
   }
   slabs_.push_back(std::move(slab));
@@ -40,8 +40,8 @@ void timer_queue::grow() {
 timer_node* timer_queue::acquire() {
   if (!free_) grow();
   timer_node* n = free_;
-  free_ = n->next_free;
-  n->next_free = nullptr;
+  free_ = n->owner_next;
+  n->owner_next = nullptr;
   return n;
 }
 
@@ -50,14 +50,14 @@ void timer_queue::release(timer_node* n) noexcept {
   n->fn.reset();
   n->owner = nullptr;
   n->owner_prev = n->owner_next = nullptr;
-  n->running = n->cancelled = false;
+  n->running = n->cancelled = n->every = false;
   ++n->generation;
-  n->next_free = free_;
+  n->owner_next = free_;
   free_ = n;
 }
 
-void timer_queue::push(timer_node* n) {
-  heap_.push_back(entry{n->when, n->seq, n});
+void timer_queue::push(timer_node* n, std::int64_t when, std::uint64_t seq) {
+  heap_.push_back(entry{when, seq, n});
   n->heap_index = static_cast<std::uint32_t>(heap_.size() - 1);
   sift_up(heap_.size() - 1);
 }
@@ -161,11 +161,9 @@ timer_node* schedule(socket_map* map, dispatcher* owner, std::int64_t delay_us, 
   timer_node* n = m.timers.acquire();
   n->map = &m;
   n->fn = std::move(fn);
-  n->delay = delay_us;
-  n->period = period_us;
-  n->when = m.now() + delay_us;
-  n->seq = m.timers.take_seq();
-  m.timers.push(n);
+  n->every = period_us > 0;
+  n->interval = n->every ? period_us : delay_us;
+  m.timers.push(n, m.now() + delay_us, m.timers.take_seq());
   if (owner) {
     timer_node*& head = core::timers(*owner);
     n->owner = owner;
@@ -347,24 +345,23 @@ void timer::reset() noexcept {
   if (!n || n->cancelled) return;
   detail::timer_queue& q = n->map->timers;
   if (n->heap_index != detail::timer_node::npos) q.erase(n);
-  n->when = n->map->now() + (n->period > 0 ? n->period : n->delay);
-  n->seq = q.take_seq();
+  const std::int64_t when = n->map->now() + n->interval;
 #if ASYNCORE_HAS_EXCEPTIONS
   try {
-    q.push(n);
+    q.push(n, when, q.take_seq());
   } catch (...) {
     detail::cancel_node(n);  // out of memory growing the heap: the call is dropped
   }
 #else
-  q.push(n);
+  q.push(n, when, q.take_seq());
 #endif
 }
 
 void timer::delay(double seconds) noexcept {
   detail::timer_node* n = live();
   if (!n) return;
-  n->delay = detail::seconds_to_us(seconds);
-  if (n->period > 0) n->period = n->delay > 0 ? n->delay : 1;
+  const std::int64_t us = detail::seconds_to_us(seconds);
+  n->interval = n->every && us <= 0 ? 1 : us;
   reset();
 }
 
@@ -372,7 +369,7 @@ std::chrono::steady_clock::time_point timer::when() const noexcept {
   const detail::timer_node* n = live();
   const auto now = std::chrono::steady_clock::now();
   if (!n || n->heap_index == detail::timer_node::npos) return now;
-  return now + std::chrono::microseconds(n->when - n->map->now());
+  return now + std::chrono::microseconds(n->map->timers.when_of(n) - n->map->now());
 }
 
 void socket_map::set_callback_error_handler(callback_error_handler handler, void* context) noexcept {

@@ -42,14 +42,11 @@ struct timer_node {
   map_state* map = nullptr;
   dispatcher* owner = nullptr;  // a channel's own timer: cancelled by its close()
   timer_node* owner_prev = nullptr;
-  timer_node* owner_next = nullptr;
-  timer_node* next_free = nullptr;
-  std::int64_t when = 0;    // deadline, the map's clock (µs)
-  std::int64_t delay = 0;   // what reset() schedules again
-  std::int64_t period = 0;  // > 0: call_every
-  std::uint64_t seq = 0;    // ties: the order timers were made
-  std::uint32_t heap_index = npos;
+  timer_node* owner_next = nullptr;  // while the node is free: the next free node
+  std::int64_t interval = 0;  // what reset() schedules again; call_every's period (> 0)
+  std::uint32_t heap_index = npos;  // its deadline and sequence number are in the heap
   std::uint32_t generation = 1;
+  bool every = false;      // call_every: scheduled again, `interval` later
   bool running = false;    // its callback runs now: recycled only after
   bool cancelled = false;  // cancelled while running
   task fn;
@@ -63,11 +60,16 @@ class timer_queue {
   ~timer_queue();
 
   timer_node* acquire();
-  /// Back to the free list (or freed): a new generation, the callable destroyed.
+  /// Back to the free list: a new generation, the callable destroyed.
   void release(timer_node* n) noexcept;
-  void push(timer_node* n);
+  /// Schedules n at `when` (the map's clock, µs); ties run in `seq` order.
+  void push(timer_node* n, std::int64_t when, std::uint64_t seq);
   void erase(timer_node* n) noexcept;
   timer_node* top() const noexcept { return heap_.empty() ? nullptr : heap_[0].node; }
+  std::int64_t top_when() const noexcept { return heap_[0].when; }
+  std::uint64_t top_seq() const noexcept { return heap_[0].seq; }
+  /// The deadline of a scheduled node.
+  std::int64_t when_of(const timer_node* n) const noexcept { return heap_[n->heap_index].when; }
   void pop() noexcept { erase(heap_[0].node); }
   bool empty() const noexcept { return heap_.empty(); }
   std::size_t size() const noexcept { return heap_.size(); }

@@ -148,7 +148,9 @@ ASYNCORE_API bool post(socket_map* map, task fn, std::error_code& ec);
 /// A handle to a scheduled call (asyncio's TimerHandle, pyftpdlib's
 /// CallLater). Default-constructed it refers to nothing. Copyable and
 /// movable: copies refer to the same call. A handle must not be used after
-/// its map is destroyed.
+/// its map is destroyed. A map keeps the memory of its peak number of live
+/// timers (about 112 bytes each on 64-bit targets) until it is destroyed, so
+/// scheduling allocates nothing once that peak is reached.
 class ASYNCORE_API timer {
  public:
   /// A handle that refers to nothing: active() is false, cancel() and

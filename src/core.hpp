@@ -26,6 +26,7 @@
 
 #include <asyncore/dispatcher.hpp>
 #include <asyncore/socket_map.hpp>
+#include <asyncore/tls.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -81,6 +82,8 @@ struct core {
   /// The channel's TLS transport, null without TLS (src/tls/layer.cpp sets it).
   static tls_transport*& tls(dispatcher& d) noexcept { return d.tls_; }
   static const tls_transport* tls(const dispatcher& d) noexcept { return d.tls_; }
+  /// A TLS context's engine-independent settings (src/tls/engine.hpp).
+  static tls_config& tls_settings(tls_context& c) noexcept { return *c.config_; }
   /// The stream read of the channel's socket, through TLS when it has it.
   static std::size_t stream_recv(dispatcher& d, void* buf, std::size_t n, std::error_code& ec) {
     return d.tls_ ? d.tls_->recv(d, buf, n, ec) : d.socket_.recv(buf, n, ec);

@@ -162,6 +162,7 @@ struct server_stats {
   std::map<std::string, int> errors;  // by code message
   std::vector<std::string> reasons;
   std::vector<dispatcher*> open;  // the live handlers
+  std::vector<std::string> alpn;  // the protocol each handshake agreed on
 };
 
 // The echo handler of our server: dispatcher_with_send, unchanged, over TLS.
@@ -172,7 +173,10 @@ struct echo_handler : dispatcher_with_send {
   }
   ~echo_handler() override { stats.open.erase(std::find(stats.open.begin(), stats.open.end(), this)); }
   server_stats& stats;
-  void handle_tls_handshake() override { ++stats.handshakes; }
+  void handle_tls_handshake() override {
+    ++stats.handshakes;
+    stats.alpn.push_back(tls_alpn_protocol(*this));
+  }
   void handle_read() override {
     char buf[16384];
     std::error_code ec;
@@ -548,13 +552,14 @@ TEST_P(Tls, starttls_after_plain_text_lines) {
 TEST_P(Tls, client_against_openssl_s_server) {
   peer s;
   ASSERT_TRUE(s.start(map, {"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:0", "-naccept", "1", "-rev",
-                            "-cert", cert("server.pem"), "-key", cert("server.key")}));
+                            "-cert", cert("server.pem"), "-key", cert("server.key"), "-alpn", "other,asyncore-test"}));
   auto ctx = client_ctx();
   ctx->set_alpn({"asyncore-test"});
   auto c = connect_client(*ctx, s.port, "");
   // -rev answers each line reversed; the client closes after it.
   ASSERT_TRUE(loop_until([&] { return c->connected_hook || c->failed; }, map, backend::poll, 15));
   ASSERT_FALSE(c->failed) << c->error.what;
+  EXPECT_EQ(tls_alpn_protocol(*c), "asyncore-test");  // the one both offer
   std::error_code ec;
   EXPECT_EQ(c->send("hello asyncore\n", ec), 15u);
   ASSERT_TRUE(loop_until([&] { return c->got.find('\n') != std::string::npos || c->failed || c->closed_by_peer; },
@@ -568,18 +573,20 @@ TEST_P(Tls, client_against_openssl_s_server) {
 // its stdout shows the echo; `-verify_return_error` makes a bad certificate fatal.
 TEST_P(Tls, server_against_openssl_s_client) {
   auto ctx = server_ctx();
+  ctx->set_alpn({"asyncore-test", "http/1.1"});  // the server picks the first of its own the client offers
   echo_server srv(&map, *ctx, st);
   peer s;
   ASSERT_TRUE(s.start(map,
                       {"/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(srv.port()),
                        "-servername", "localhost", "-verify_hostname", "localhost", "-CAfile", cert("ca.pem"),
-                       "-verify_return_error", "-quiet", "-ign_eof"},
+                       "-verify_return_error", "-quiet", "-ign_eof", "-alpn", "http/1.1,asyncore-test"},
                       false));
   const std::string line = "line through s_client\n";
   ASSERT_EQ(::write(s.proc.in, line.data(), line.size()), static_cast<ssize_t>(line.size()));
   ASSERT_TRUE(loop_until([&] { return s.says(line) || s.out->eof; }, map, backend::poll, 15)) << s.out->text;
   EXPECT_TRUE(s.says(line)) << s.out->text;
   EXPECT_EQ(st.handshakes, 1);
+  EXPECT_EQ(st.alpn, std::vector<std::string>{"asyncore-test"});
   // The server closes the connection (close_notify): s_client leaves, status 0.
   ASSERT_EQ(st.open.size(), 1u);
   st.open[0]->close();

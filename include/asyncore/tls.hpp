@@ -100,6 +100,7 @@ ASYNCORE_API const char* tls_engine_name(tls_engine e) noexcept;
 namespace detail {
 /// Internal: a context's settings (src/tls/engine.hpp).
 struct tls_config;
+struct core;
 }  // namespace detail
 
 /// Settings shared by many TLS channels (Python's ssl.SSLContext): the role,
@@ -156,10 +157,8 @@ class ASYNCORE_API tls_context {
   /// The engine's reason for the last bad_configuration, or empty.
   const std::string& error_reason() const noexcept { return reason_; }
 
-  /// Internal: the engine-independent settings.
-  detail::tls_config& config() noexcept { return *config_; }
-
  private:
+  friend struct detail::core;  // the TLS layer reads the settings (src/core.hpp)
   std::shared_ptr<detail::tls_config> config_;
   std::string reason_;
 };

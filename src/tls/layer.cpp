@@ -490,7 +490,7 @@ void start_tls(dispatcher& d, tls_context& ctx, std::string_view host, std::erro
     ec = make_error_code(tls_errc::invalid_state);
     return;
   }
-  detail::tls_config& c = ctx.config();
+  detail::tls_config& c = detail::core::tls_settings(ctx);
   if (!tls_available(c.engine)) {
     ec = make_error_code(tls_errc::engine_unavailable);
     return;

@@ -594,6 +594,14 @@ TEST_P(Tls, server_against_openssl_s_client) {
   EXPECT_EQ(s.proc.wait(), 0);
 }
 
+// build_config.hpp's macros say what tls_available() says at run time.
+TEST(TlsBuild, has_tls_macros_match_the_engines) {
+  static_assert(ASYNCORE_HAS_TLS == 1, "this suite is built only with a TLS engine");
+  EXPECT_EQ(tls_available(tls_engine::openssl), ASYNCORE_HAS_TLS_OPENSSL == 1);
+  EXPECT_EQ(tls_available(tls_engine::mbedtls), ASYNCORE_HAS_TLS_MBEDTLS == 1);
+  EXPECT_TRUE(tls_available());
+}
+
 TEST_P(Tls, start_tls_errors_leave_the_channel_unchanged) {
   auto ctx = client_ctx();
   echo_client c(&map, "", 1);

@@ -21,6 +21,15 @@
 #include <asyncore/export.hpp>
 #include <asyncore/version.hpp>
 
+/// ASYNCORE_HAS_TLS: 1 when the library was built with a TLS engine
+/// (build_config.hpp, from CMake's ASYNCORE_TLS); 0 without one, and for
+/// builds that have no build_config.hpp (ports/cortex-m4/Makefile).
+#ifndef ASYNCORE_HAS_TLS
+#define ASYNCORE_HAS_TLS 0
+#define ASYNCORE_HAS_TLS_OPENSSL 0
+#define ASYNCORE_HAS_TLS_MBEDTLS 0
+#endif
+
 /// ASYNCORE_NO_EXCEPTIONS: define to 1 to drop every throwing overload. It is
 /// set automatically when the compiler has exceptions off (-fno-exceptions),
 /// the way fmt detects it. Every operation keeps its std::error_code overload.

@@ -3,9 +3,11 @@
 #   auto     every engine found (OpenSSL 3 and mbedTLS on Linux): both are
 #            compiled into one library and a tls_context picks its engine,
 #            so one test binary covers both; nothing found: no TLS.
-#            Only on the POSIX platform and not cross-compiling in this wave
-#            (the Windows, lwIP and Cortex-M builds of mbedTLS come later; a
-#            cross sysroot has no TLS library): elsewhere auto is off.
+#            Only on native builds of the POSIX platform and of lwIP's
+#            stack on the host (the engines need no socket: the TLS layer
+#            feeds them from the channel); cross builds (Windows, ARM,
+#            Cortex-M) have no TLS library in their sysroot yet: there auto
+#            is off.
 #   openssl  OpenSSL only (an error if it is missing); likewise mbedtls.
 #   off      no TLS: the library is built exactly as without this file.
 # Sets ASYNCORE_TLS_ENGINES (the engines built) and adds src/tls/ to the
@@ -18,7 +20,7 @@ set(ASYNCORE_TLS_ENGINES "")
 set(_asyncore_want_openssl OFF)
 set(_asyncore_want_mbedtls OFF)
 if(ASYNCORE_TLS STREQUAL "auto")
-  if(ASYNCORE_PLATFORM_RESOLVED STREQUAL "posix" AND NOT CMAKE_CROSSCOMPILING)
+  if(ASYNCORE_PLATFORM_RESOLVED MATCHES "^(posix|lwip)$" AND NOT CMAKE_CROSSCOMPILING)
     set(_asyncore_want_openssl AUTO)
     set(_asyncore_want_mbedtls AUTO)
   endif()

@@ -27,7 +27,7 @@ void mps2_board_clock_start(void);  /* board.c */
 void mps2_board_start(void);        /* board.c */
 
 #define MPS2_MAX_ARGS 32
-static char g_cmdline[512];
+static char g_cmdline[2048];
 static char *g_argv[MPS2_MAX_ARGS + 1];
 
 static int split_cmdline(void) {

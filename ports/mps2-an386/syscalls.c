@@ -8,7 +8,8 @@
  *   isatty/fstat      0, 1, 2 are character devices (stdout is line-buffered)
  *   sbrk              the heap: from the end of .bss up to the stack's
  *                     reserve (mps2-an386.ld), ENOMEM beyond
- *   open/stat/unlink  ENOENT: there is no file system (fopen gives NULL)
+ *   open/stat/unlink  ENOENT, mkdir EROFS: there is no file system (fopen
+ *                     gives NULL)
  *   kill/raise        a signal whose action is the default ends the program
  *                     with status 128 + the signal (SIGABRT: abort()); the
  *                     handlers a program installs with signal() are kept by
@@ -114,6 +115,13 @@ int _stat(const char *path, struct stat *st) {
 int _unlink(const char *path) {
   (void)path;
   errno = ENOENT;
+  return -1;
+}
+
+int mkdir(const char *path, mode_t mode) {
+  (void)path;
+  (void)mode;
+  errno = EROFS;
   return -1;
 }
 

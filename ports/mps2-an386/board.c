@@ -27,10 +27,11 @@
  * The status responder: a UDP port (MPS2_STATUS_PORT, 7777) answers every
  * datagram with one line about the heap and the connections, for the host's
  * RAM-per-connection measurement (tests/mps2):
- *     heap_in_use=N heap_arena=N tcp_active=N tcp_pcb_size=N
+ *     heap_in_use=N heap_arena=N tcp_active=N tcp_pcb_size=N rx=N rx_dropped=N tx=N irqs=N
  * heap_in_use is newlib's mallinfo().uordblks (the C++ objects a connection
  * allocates: its dispatcher, its buffers), tcp_active the pcbs on lwIP's
- * active list, tcp_pcb_size what one of them takes from lwIP's static pool. */
+ * active list, tcp_pcb_size what one of them takes from lwIP's static pool,
+ * rx/rx_dropped/tx/irqs the LAN9118 driver's counters. */
 #include "lan9118.h"
 
 #include "lwip/opt.h"
@@ -79,10 +80,12 @@ static void status_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
   const struct mallinfo mi = mallinfo();
   unsigned active = 0;
   for (struct tcp_pcb *t = tcp_active_pcbs; t != NULL; t = t->next) ++active;
-  char line[128];
-  const int n = snprintf(line, sizeof line, "heap_in_use=%lu heap_arena=%lu tcp_active=%u tcp_pcb_size=%u\n",
+  char line[192];
+  const int n = snprintf(line, sizeof line,
+                         "heap_in_use=%lu heap_arena=%lu tcp_active=%u tcp_pcb_size=%u rx=%lu rx_dropped=%lu tx=%lu irqs=%lu\n",
                          (unsigned long)mi.uordblks, (unsigned long)mi.arena, active,
-                         (unsigned)sizeof(struct tcp_pcb));
+                         (unsigned)sizeof(struct tcp_pcb), lan9118_stats.rx, lan9118_stats.rx_dropped,
+                         lan9118_stats.tx, lan9118_stats.irqs);
   struct pbuf *r = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM);
   if (r == NULL) return;
   pbuf_take(r, line, (u16_t)n);

@@ -119,6 +119,7 @@ static int phy_read(uint32_t reg, uint32_t *value) {
 void ETHERNET_IRQHandler(void) {
   const uint32_t pending = REG(INT_STS) & REG(INT_EN);
   REG(INT_STS) = pending; /* acknowledge: the frames stay in the FIFO for lan9118_poll */
+  ++lan9118_stats.irqs;
   mps2_event = 1;
 }
 

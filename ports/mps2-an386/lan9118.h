@@ -35,9 +35,11 @@ int lan9118_poll(struct netif *netif);
 void ETHERNET_IRQHandler(void);
 
 /** Counters since lan9118_init (frames received, dropped for want of a pbuf
- *  or as malformed, sent, dropped because the TX FIFO did not drain). */
+ *  or as malformed, sent, dropped because the TX FIFO did not drain;
+ *  receive interrupts). */
 struct lan9118_stats {
   unsigned long rx, rx_dropped, tx, tx_dropped;
+  volatile unsigned long irqs;
 };
 extern struct lan9118_stats lan9118_stats;
 

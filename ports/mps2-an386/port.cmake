@@ -53,12 +53,13 @@ if(ASYNCORE_LWIP_FIRMWARE)
   function(mps2_firmware name)
     add_executable(${name} ${ARGN})
     set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${_mps2_dir}/mps2-an386.ld)
-    target_link_libraries(${name} PRIVATE asyncore::asyncore lwip_mps2_an386 $<BUILD_INTERFACE:asyncore_options>)
+    # The board once more as an ordinary library: the image relinks when it changes.
+    target_link_libraries(${name} PRIVATE asyncore::asyncore mps2_an386_board lwip_mps2_an386
+      $<BUILD_INTERFACE:asyncore_options>)
     target_link_options(${name} PRIVATE
       -T${_mps2_dir}/mps2-an386.ld
       -Wl,--whole-archive $<TARGET_FILE:mps2_an386_board> -Wl,--no-whole-archive
       -Wl,-Map=$<TARGET_FILE_DIR:${name}>/${name}.map)
-    add_dependencies(${name} mps2_an386_board)
   endfunction()
 
   foreach(ex echo_server line_echo_server chat_server)

@@ -10,8 +10,8 @@ after `limit` seconds, and leaving the `with` block kills it too (also on
 failure). Nothing here sleeps to synchronise: readiness is a line on the
 firmware's output, waited for with a deadline.
 """
+import atexit
 import os
-import queue
 import re
 import socket
 import subprocess
@@ -19,6 +19,15 @@ import threading
 import time
 
 QEMU = os.environ.get("QEMU_SYSTEM_ARM", "qemu-system-arm")
+_LIVE = set()  # every QEMU started and not yet reaped: killed at exit, whatever happened
+
+
+@atexit.register
+def _kill_all():
+    for proc in list(_LIVE):
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def free_port(kind=socket.SOCK_STREAM):
@@ -75,9 +84,10 @@ class Board:
                 self._eofs = 0
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE)
+            _LIVE.add(self.proc)
             for name, stream in (("out", self.proc.stdout), ("err", self.proc.stderr)):
                 threading.Thread(target=self._pump, args=(name, stream), daemon=True).start()
-            self._watchdog = threading.Timer(self.limit, self._expire)
+            self._watchdog = threading.Timer(self.limit, self._expire, args=(self.proc,))
             self._watchdog.daemon = True
             self._watchdog.start()
             if ready is None:
@@ -91,9 +101,11 @@ class Board:
                     raise
         return self
 
-    def _expire(self):
-        self.killed_by_watchdog = True
-        self.kill()
+    def _expire(self, proc):
+        # The boot this watchdog was armed for, whatever self.proc is by now.
+        if proc.poll() is None:
+            self.killed_by_watchdog = True
+            proc.kill()
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
@@ -101,12 +113,16 @@ class Board:
         if self.proc:
             try:
                 self.proc.wait(timeout=10)
+                _LIVE.discard(self.proc)
             except subprocess.TimeoutExpired:
                 pass
         if self._watchdog:
             self._watchdog.cancel()
 
     def __enter__(self):
+        # A board started already (start() called to time the boot) is not booted again.
+        if self.proc is not None and self.proc.poll() is None:
+            return self
         return self.start()
 
     def __exit__(self, *exc):

@@ -3,10 +3,11 @@
 // client.
 //
 //     chat_server --demo     # a scripted exchange between three clients, then exit 0
-//     chat_server [--select | --poll | --epoll] [port]
+//     chat_server [--select | --poll | --epoll] [--bind ADDRESS] [port]
 //                            # serve on 127.0.0.1:<port> (default 8023; 0 picks a free
 //                            # port); prints "listening on 127.0.0.1:<port>" and a client
-//                            # command; exits 0 on SIGTERM or SIGINT
+//                            # command; exits 0 on SIGTERM or SIGINT; --bind serves on
+//                            # another numeric address (a board's own)
 //     chat_server --help
 //
 // A client that every Debian/Ubuntu system has is bash itself (its /dev/tcp
@@ -278,19 +279,19 @@ int run_demo() {
   return 0;
 }
 
-int serve(asyncore::backend be, std::uint16_t port) {
+int serve(asyncore::backend be, const std::string& host, std::uint16_t port) {
   // The library never touches signal handlers; the program owns them.
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   asyncore::socket_map map;
   std::error_code ec;
-  chat_server server(asyncore::address("127.0.0.1", port), &map, ec);
+  chat_server server(asyncore::address(host, port), &map, ec);
   if (ec) {
     std::fprintf(stderr, "chat_server: %s\n", ec.message().c_str());
     return 1;
   }
-  std::printf("listening on %s (%s); try: bash -c 'exec 3<>/dev/tcp/127.0.0.1/%u; cat <&3 & cat >&3'\n",
-              server.socket().getsockname(ec).to_string().c_str(), asyncore::backend_name(be),
+  std::printf("listening on %s (%s); try: bash -c 'exec 3<>/dev/tcp/%s/%u; cat <&3 & cat >&3'\n",
+              server.socket().getsockname(ec).to_string().c_str(), asyncore::backend_name(be), host.c_str(),
               unsigned{server.port()});
   std::fflush(stdout);
   // Short iterations, so a signal is noticed within 0.2 s.
@@ -308,7 +309,7 @@ int serve(asyncore::backend be, std::uint16_t port) {
 
 const char usage[] =
     "usage: chat_server --demo\n"
-    "       chat_server [--select | --poll | --epoll] [port]\n"
+    "       chat_server [--select | --poll | --epoll] [--bind ADDRESS] [port]\n"
     "       chat_server --help\n"
     "\n"
     "A chat server on async_chat: each line a client sends goes to the others.\n"
@@ -317,6 +318,7 @@ const char usage[] =
     "  [port]                      serve on 127.0.0.1:<port> (default 8023; 0 picks\n"
     "                              a free port and prints it) until SIGTERM/SIGINT\n"
     "  --select, --poll, --epoll   the loop's backend (default: poll)\n"
+    "  --bind ADDRESS              serve on this numeric address (default 127.0.0.1)\n"
     "  -h, --help                  this text\n"
     "Client: bash -c 'exec 3<>/dev/tcp/127.0.0.1/8023; cat <&3 & cat >&3'\n"
     "  (or nc/telnet where installed); /nick NAME renames, /quit leaves.\n"
@@ -336,6 +338,7 @@ int main(int argc, char** argv) {
   }
   asyncore::backend be = asyncore::backend::poll;
   std::uint16_t port = 8023;
-  if (int rc = example_cli::parse_server_args(cli, argc, argv, be, port)) return rc;
-  return serve(be, port);
+  std::string host = "127.0.0.1";
+  if (int rc = example_cli::parse_server_args(cli, argc, argv, be, port, &host)) return rc;
+  return serve(be, host, port);
 }

@@ -110,12 +110,16 @@ inline bool parse_backend(const char* arg, asyncore::backend& be) {
   return true;
 }
 
-// The servers' command line: [--select | --poll | --epoll] [port]. Returns
-// exit_ok when it is good, otherwise what main should return (the message is
-// printed). Unknown options, a second port, a malformed port and a backend
-// this platform lacks are errors.
+// The servers' command line: [--select | --poll | --epoll] [--bind ADDRESS]
+// [port]. Returns exit_ok when it is good, otherwise what main should return
+// (the message is printed). Unknown options, a second port, a malformed port,
+// a backend this platform lacks and an ADDRESS that is not a numeric IPv4 or
+// IPv6 host are errors. --bind is accepted only when `bind` is not null; it
+// sets *bind (the caller's default, 127.0.0.1 in the examples, otherwise
+// stays): a board whose connections arrive on its own address (QEMU's
+// forwarded port on 10.0.2.15) listens there.
 inline int parse_server_args(const command_line& cli, int argc, char** argv, asyncore::backend& be,
-                             std::uint16_t& port) {
+                             std::uint16_t& port, std::string* bind = nullptr) {
   bool have_port = false;
   bool options_done = false;
   for (int i = 1; i < argc; ++i) {
@@ -124,6 +128,12 @@ inline int parse_server_args(const command_line& cli, int argc, char** argv, asy
       options_done = true;
     } else if (!options_done && parse_backend(a, be)) {
       // chosen
+    } else if (!options_done && bind && !std::strcmp(a, "--bind")) {
+      std::error_code ec;
+      if (i + 1 >= argc) return cli.usage_error("--bind takes an address (a numeric IPv4 or IPv6 host)");
+      if (!*argv[i + 1] || (asyncore::address::parse(argv[i + 1], 0, ec), ec))
+        return cli.usage_error(std::string("--bind: '") + argv[i + 1] + "' is not a numeric IPv4 or IPv6 address");
+      *bind = argv[++i];
     } else if (!options_done && a[0] == '-' && a[1] != '\0') {
       return cli.usage_error(std::string("unknown option '") + a + "'");
     } else if (have_port) {

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The echo server of Python's asyncore documentation, in C++.
 //
-//     echo_server [--select | --poll | --epoll] [--idle-timeout SECONDS] [port]
+//     echo_server [--select | --poll | --epoll] [--idle-timeout SECONDS] [--bind ADDRESS] [port]
 //     echo_server --help
 //
 // Listens on 127.0.0.1:<port> (default 8007; 0 picks a free port, and the
-// line "listening on 127.0.0.1:<port>" tells which), echoes every byte it
+// line "listening on 127.0.0.1:<port>" tells which; --bind listens on another
+// numeric address, such as a board's own), echoes every byte it
 // receives until the client closes, and exits with status 0 on SIGTERM or
 // SIGINT. A client that resets its connection only ends that connection; one
 // that half-closes (shutdown of its write side) gets the rest of its echo,
@@ -100,11 +101,11 @@ class echo_server : public asyncore::dispatcher {
  public:
   double idle_timeout = 0;  // seconds; 0: connections never time out
 
-  echo_server(asyncore::socket_map* map, std::uint16_t port, std::error_code& ec) : dispatcher(map) {
-    create_socket(asyncore::family::inet, asyncore::socket_type::stream, ec);
+  echo_server(asyncore::socket_map* map, const asyncore::address& where, std::error_code& ec) : dispatcher(map) {
+    create_socket(where.get_family(), asyncore::socket_type::stream, ec);
     if (ec) return;
     set_reuse_addr();
-    bind(asyncore::address("127.0.0.1", port), ec);
+    bind(where, ec);
     if (!ec) listen(ASYNCORE_LISTEN_BACKLOG, ec);
     set_stable_predicates();  // a listener's readable()/writable() never change
   }
@@ -120,13 +121,15 @@ class echo_server : public asyncore::dispatcher {
 };
 
 const char usage[] =
-    "usage: echo_server [--select | --poll | --epoll] [--idle-timeout SECONDS] [port]\n"
+    "usage: echo_server [--select | --poll | --epoll] [--idle-timeout SECONDS]\n"
+    "                   [--bind ADDRESS] [port]\n"
     "       echo_server --help\n"
     "\n"
     "Echoes every byte back to each client, on 127.0.0.1:<port> (default 8007;\n"
     "0 picks a free port and prints it). Stops with status 0 on SIGTERM or SIGINT.\n"
     "  --select, --poll, --epoll   the loop's backend (default: poll)\n"
     "  --idle-timeout SECONDS      close a connection idle that long\n"
+    "  --bind ADDRESS              listen on this numeric address (default 127.0.0.1)\n"
     "  -h, --help                  this text\n"
     "Exit status: 0 stopped by a signal; 1 cannot listen or the loop failed;\n"
     "2 bad arguments.\n";
@@ -152,13 +155,15 @@ int main(int argc, char** argv) {
       rest.push_back(argv[i]);
     }
   }
-  if (int rc = example_cli::parse_server_args(cli, static_cast<int>(rest.size()), rest.data(), be, port)) return rc;
+  std::string host = "127.0.0.1";
+  if (int rc = example_cli::parse_server_args(cli, static_cast<int>(rest.size()), rest.data(), be, port, &host))
+    return rc;
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
 
   asyncore::socket_map map;
   std::error_code ec;
-  echo_server server(&map, port, ec);
+  echo_server server(&map, asyncore::address(host, port), ec);
   server.idle_timeout = idle_timeout;
   if (ec) {
     std::fprintf(stderr, "echo_server: %s\n", ec.message().c_str());

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // A line-echo server on async_chat: every line a client sends comes back.
 //
-//     line_echo_server [--select | --poll | --epoll] [port]
+//     line_echo_server [--select | --poll | --epoll] [--bind ADDRESS] [port]
 //     line_echo_server --help
 //
 // The same command line as echo_server: listens on 127.0.0.1:<port> (the
 // last argument, default 8007; 0 picks a free port, and the line
-// "listening on 127.0.0.1:<port>" tells which), echoes each line ("\n"
+// "listening on 127.0.0.1:<port>" tells which; --bind listens on another
+// numeric address), echoes each line ("\n"
 // terminated, a "\r" before it kept) as soon as it is complete, and exits
 // with status 0 on SIGTERM or SIGINT. A line longer than max_record_size()
 // (ASYNCORE_DEFAULT_MAX_RECORD, 1 MiB) ends that connection. A client that
@@ -76,11 +77,12 @@ class line_echo_handler : public asyncore::async_chat {
 
 class line_echo_server : public asyncore::dispatcher {
  public:
-  line_echo_server(asyncore::socket_map* map, std::uint16_t port, std::error_code& ec) : dispatcher(map) {
-    create_socket(asyncore::family::inet, asyncore::socket_type::stream, ec);
+  line_echo_server(asyncore::socket_map* map, const asyncore::address& where, std::error_code& ec)
+      : dispatcher(map) {
+    create_socket(where.get_family(), asyncore::socket_type::stream, ec);
     if (ec) return;
     set_reuse_addr();
-    bind(asyncore::address("127.0.0.1", port), ec);
+    bind(where, ec);
     if (!ec) listen(ASYNCORE_LISTEN_BACKLOG, ec);
     set_stable_predicates();  // a listener's readable()/writable() never change
   }
@@ -92,13 +94,14 @@ class line_echo_server : public asyncore::dispatcher {
 };
 
 const char usage[] =
-    "usage: line_echo_server [--select | --poll | --epoll] [port]\n"
+    "usage: line_echo_server [--select | --poll | --epoll] [--bind ADDRESS] [port]\n"
     "       line_echo_server --help\n"
     "\n"
     "Sends every line (\"\\n\" terminated) back to its client as soon as it is\n"
     "complete, on 127.0.0.1:<port> (default 8007; 0 picks a free port and prints\n"
     "it). Stops with status 0 on SIGTERM or SIGINT.\n"
     "  --select, --poll, --epoll   the loop's backend (default: poll)\n"
+    "  --bind ADDRESS              listen on this numeric address (default 127.0.0.1)\n"
     "  -h, --help                  this text\n"
     "Exit status: 0 stopped by a signal; 1 cannot listen or the loop failed;\n"
     "2 bad arguments.\n";
@@ -110,14 +113,15 @@ int main(int argc, char** argv) {
   cli.handle_help();
   asyncore::backend be = asyncore::backend::poll;
   std::uint16_t port = 8007;
-  if (int rc = example_cli::parse_server_args(cli, argc, argv, be, port)) return rc;
+  std::string host = "127.0.0.1";
+  if (int rc = example_cli::parse_server_args(cli, argc, argv, be, port, &host)) return rc;
   // The library never touches signal handlers; the program owns them.
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
 
   asyncore::socket_map map;
   std::error_code ec;
-  line_echo_server server(&map, port, ec);
+  line_echo_server server(&map, asyncore::address(host, port), ec);
   if (ec) {
     std::fprintf(stderr, "line_echo_server: %s\n", ec.message().c_str());
     return 1;

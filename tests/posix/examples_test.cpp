@@ -365,6 +365,29 @@ TEST(Examples, help_prints_usage_and_exits_0) {
 #endif
 }
 
+// --bind ADDRESS: the servers listen there instead of 127.0.0.1 (a board
+// listens on its own address, ci/mps2-qemu); 127.0.0.2 is loopback on Linux.
+TEST(Examples, servers_listen_on_the_bind_address) {
+#ifndef ASYNCORE_EXAMPLES_DIR
+  GTEST_SKIP() << "examples not built";
+#else
+  for (const char* name : {"echo_server", "line_echo_server", "chat_server"}) {
+    SCOPED_TRACE(name);
+    child server;
+    ASSERT_TRUE(server.start({examples_dir + "/" + name, "--bind", "127.0.0.2", "0"}));
+    asyncore::socket_map map;
+    std::error_code ec;
+    output_reader out(server.out, &map, ec);
+    ASSERT_FALSE(ec);
+    ASSERT_TRUE(loop_until([&] { return out.text.find('\n') != std::string::npos || out.eof; }, map, backend::poll, 10));
+    EXPECT_EQ(out.text.rfind("listening on 127.0.0.2:", 0), 0u) << out.text;
+    ::kill(server.pid, SIGTERM);
+    EXPECT_TRUE(loop_until([&] { return out.eof; }, map, backend::poll, 10));
+    EXPECT_EQ(server.wait(), 0);
+  }
+#endif
+}
+
 TEST(Examples, bad_arguments_exit_2_with_usage_on_stderr) {
 #ifndef ASYNCORE_EXAMPLES_DIR
   GTEST_SKIP() << "examples not built";
@@ -375,6 +398,8 @@ TEST(Examples, bad_arguments_exit_2_with_usage_on_stderr) {
     expect_usage_error(server, {"70000"}, "'70000' is not a port number");
     expect_usage_error(server, {"80x"}, "'80x' is not a port number");
     expect_usage_error(server, {"--select", "1", "2"}, "unexpected argument '2'");
+    expect_usage_error(server, {"--bind", "10.0.0.x"}, "--bind: '10.0.0.x' is not a numeric IPv4 or IPv6 address");
+    expect_usage_error(server, {"--bind"}, "--bind takes an address");
   }
   expect_usage_error("chat_server", {"--demo", "8023"}, "--demo takes no other arguments");
   expect_usage_error("http_client", {}, "expected <host> <port> <path>, got 0 arguments");

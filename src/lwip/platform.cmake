@@ -23,8 +23,8 @@
 #                 src/lwip/raw/ (readiness from lwIP's callbacks, the wait
 #                 services the network interfaces and lwIP's timeouts). Ports:
 #                 lwip-raw-host (the conformance suite on this host),
-#                 mps2-an386 (Cortex-M4: lwIP and the library build; the
-#                 board's start-up and netif come next) or external.
+#                 mps2-an386 (Cortex-M4 under qemu-system-arm: start-up,
+#                 LAN9118 netif, semihosting; ci/mps2-qemu) or external.
 #
 # Sets ASYNCORE_PLATFORM_SOURCES, ASYNCORE_PLATFORM_LIBS and
 # ASYNCORE_HAS_FILE_DISPATCHER (0), and on the host ASYNCORE_TEST_MAIN (the

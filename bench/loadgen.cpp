@@ -15,7 +15,7 @@
 // After `warmup` seconds a measurement window of `duration` seconds starts;
 // the one line printed at the end reports the window only:
 //     msgs=... msgs_per_s=... mb_per_s=... p50_us=... p99_us=... server_cpu_s=...
-//     cpu_us_per_msg=... cs_per_msg=... errors=0
+//     cpu_us_per_msg=... server_cs=... cs_per_msg=... errors=0
 // mb_per_s counts echoed payload bytes (one direction). Latency is from the
 // moment a message was handed to the kernel to the moment its last byte came
 // back. server_cpu_s is the server's user+system CPU time over the window,
@@ -393,7 +393,9 @@ int main(int argc, char** argv) {
     if (!flush(c)) die("send");
   }
 
-  const std::int64_t win_start = t0 + static_cast<std::int64_t>(warmup * 1e9);
+  // The warm-up starts once the first messages are made (1 MiB ones take a
+  // while to generate): a window that began before would be over at once.
+  const std::int64_t win_start = now_ns() + static_cast<std::int64_t>(warmup * 1e9);
   const std::int64_t win_end = win_start + static_cast<std::int64_t>(duration * 1e9);
   bool in_window = false;
   pid_t during_pid = -1;
@@ -496,9 +498,9 @@ int main(int argc, char** argv) {
   const double cpu = (cpu0 >= 0 && cpu1 >= 0) ? cpu1 - cpu0 : -1;
   std::printf(
       "msgs=%" PRIu64 " secs=%.3f msgs_per_s=%.1f mb_per_s=%.3f p50_us=%.0f p99_us=%.0f server_cpu_s=%.6f "
-      "cpu_us_per_msg=%.4f cs_per_msg=%.5f errors=%" PRIu64 "\n",
+      "cpu_us_per_msg=%.4f server_cs=%lld cs_per_msg=%.5f errors=%" PRIu64 "\n",
       m, secs, secs > 0 ? static_cast<double>(m) / secs : 0.0, secs > 0 ? static_cast<double>(b) / secs / 1e6 : 0.0,
       hist.pct(0.50), hist.pct(0.99), cpu, (cpu >= 0 && m) ? cpu * 1e6 / static_cast<double>(m) : -1.0,
-      (cs0 >= 0 && cs1 >= cs0 && m) ? static_cast<double>(cs1 - cs0) / static_cast<double>(m) : -1.0, errors);
+      (cs0 >= 0 && cs1 >= cs0) ? cs1 - cs0 : -1LL, (cs0 >= 0 && cs1 >= cs0 && m) ? static_cast<double>(cs1 - cs0) / static_cast<double>(m) : -1.0, errors);
   return errors ? 3 : 0;
 }

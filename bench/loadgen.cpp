@@ -15,12 +15,14 @@
 // After `warmup` seconds a measurement window of `duration` seconds starts;
 // the one line printed at the end reports the window only:
 //     msgs=... msgs_per_s=... mb_per_s=... p50_us=... p99_us=... server_cpu_s=...
-//     cpu_us_per_msg=... errors=0
+//     cpu_us_per_msg=... server_cs=... cs_per_msg=... errors=0
 // mb_per_s counts echoed payload bytes (one direction). Latency is from the
 // moment a message was handed to the kernel to the moment its last byte came
 // back. server_cpu_s is the server's user+system CPU time over the window,
 // read from /proc/PID/task/*/schedstat (nanoseconds, all threads) or, where
-// that is missing, /proc/PID/stat (utime+stime, clock ticks).
+// that is missing, /proc/PID/stat (utime+stime, clock ticks). cs_per_msg is
+// the server's context switches (voluntary + involuntary, all threads, from
+// /proc/PID/task/*/status) over the window per message (-1 when unknown).
 //
 // --during CMD: run `/bin/sh -c CMD` when the window starts, and end the
 // window when it exits (used to attach `perf stat` to the server for exactly
@@ -76,6 +78,36 @@ std::int64_t now_ns() {
 [[noreturn]] void die(const char* what) {
   std::fprintf(stderr, "loadgen: %s: %s\n", what, std::strerror(errno));
   std::exit(1);
+}
+
+// Server context switches (voluntary + involuntary), all threads. -1 when unknown.
+long long server_ctx_switches(int pid) {
+  if (pid <= 0) return -1;
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/task", pid);
+  DIR* d = opendir(path);
+  if (!d) return -1;
+  long long total = 0;
+  bool any = false;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    char p[128];
+    std::snprintf(p, sizeof p, "/proc/%d/task/%s/status", pid, e->d_name);
+    FILE* f = std::fopen(p, "r");
+    if (!f) continue;
+    char line[256];
+    while (std::fgets(line, sizeof line, f)) {
+      long long v = 0;
+      if (std::sscanf(line, "voluntary_ctxt_switches: %lld", &v) == 1 ||
+          std::sscanf(line, "nonvoluntary_ctxt_switches: %lld", &v) == 1) {
+        total += v;
+        any = true;
+      }
+    }
+    std::fclose(f);
+  }
+  closedir(d);
+  return any ? total : -1;
 }
 
 // Server CPU time (seconds), all threads. -1 when unknown.
@@ -361,12 +393,15 @@ int main(int argc, char** argv) {
     if (!flush(c)) die("send");
   }
 
-  const std::int64_t win_start = t0 + static_cast<std::int64_t>(warmup * 1e9);
+  // The warm-up starts once the first messages are made (1 MiB ones take a
+  // while to generate): a window that began before would be over at once.
+  const std::int64_t win_start = now_ns() + static_cast<std::int64_t>(warmup * 1e9);
   const std::int64_t win_end = win_start + static_cast<std::int64_t>(duration * 1e9);
   bool in_window = false;
   pid_t during_pid = -1;
   std::uint64_t msgs = 0, bytes = 0, errors = 0, win_msgs = 0, win_bytes = 0;
   double cpu0 = -1, cpu1 = -1;
+  long long cs0 = -1;
   std::int64_t real_start = 0, real_end = 0;
   histogram hist;
   std::vector<char> rbuf(1u << 18);
@@ -378,6 +413,7 @@ int main(int argc, char** argv) {
       win_msgs = msgs;
       win_bytes = bytes;
       cpu0 = server_cpu(server_pid);
+      cs0 = server_ctx_switches(server_pid);
       real_start = now_ns();
       if (during) {
         during_pid = fork();
@@ -453,6 +489,7 @@ int main(int argc, char** argv) {
   }
   real_end = now_ns();
   cpu1 = server_cpu(server_pid);
+  const long long cs1 = server_ctx_switches(server_pid);
   for (conn& c : cs) close(c.fd);
 
   const double secs = static_cast<double>(real_end - real_start) * 1e-9;
@@ -461,8 +498,9 @@ int main(int argc, char** argv) {
   const double cpu = (cpu0 >= 0 && cpu1 >= 0) ? cpu1 - cpu0 : -1;
   std::printf(
       "msgs=%" PRIu64 " secs=%.3f msgs_per_s=%.1f mb_per_s=%.3f p50_us=%.0f p99_us=%.0f server_cpu_s=%.6f "
-      "cpu_us_per_msg=%.4f errors=%" PRIu64 "\n",
+      "cpu_us_per_msg=%.4f server_cs=%lld cs_per_msg=%.5f errors=%" PRIu64 "\n",
       m, secs, secs > 0 ? static_cast<double>(m) / secs : 0.0, secs > 0 ? static_cast<double>(b) / secs / 1e6 : 0.0,
-      hist.pct(0.50), hist.pct(0.99), cpu, (cpu >= 0 && m) ? cpu * 1e6 / static_cast<double>(m) : -1.0, errors);
+      hist.pct(0.50), hist.pct(0.99), cpu, (cpu >= 0 && m) ? cpu * 1e6 / static_cast<double>(m) : -1.0,
+      (cs0 >= 0 && cs1 >= cs0) ? cs1 - cs0 : -1LL, (cs0 >= 0 && cs1 >= cs0 && m) ? static_cast<double>(cs1 - cs0) / static_cast<double>(m) : -1.0, errors);
   return errors ? 3 : 0;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The echo server of Python's asyncore documentation, in C++.
 //
-//     echo_server [--select | --poll | --epoll] [--idle-timeout SECONDS] [--bind ADDRESS] [port]
+//     echo_server [--select | --poll | --epoll] [--idle-timeout SECONDS]
+//                 [--read-size BYTES] [--bind ADDRESS] [port]
 //     echo_server --help
 //
 // Listens on 127.0.0.1:<port> (default 8007; 0 picks a free port, and the
@@ -14,7 +15,8 @@
 // read stops the server reading from it once 1 MiB of echo is queued
 // (output water marks), so it cannot make the server hold more.
 // The default backend is poll, which has no descriptor limit (select stops
-// at FD_SETSIZE, 1024 on Linux).
+// at FD_SETSIZE, 1024 on Linux). Reads are 64 KiB (--read-size): see
+// handle_read for why.
 //
 // With --idle-timeout, a connection that neither sends nor receives anything
 // for SECONDS is closed (the line "idle <peer> closed" says so): each
@@ -41,6 +43,11 @@ namespace {
 volatile std::sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
 
+// The read buffer, shared by every connection (the loop runs one hook at a
+// time, and handle_read is done with it before it returns), so its size
+// costs nothing per connection.
+std::vector<char> g_read_buffer(example_cli::default_read_size);
+
 class echo_handler : public asyncore::dispatcher_with_send {
  public:
   echo_handler(asyncore::socket sock, asyncore::socket_map* map, std::error_code& ec)
@@ -54,11 +61,16 @@ class echo_handler : public asyncore::dispatcher_with_send {
     set_output_limits(1u << 20, 256u << 10);
   }
 
+  // One recv() of up to 64 KiB (--read-size): a bulk transfer then costs
+  // one read, one send and one event per 64 KiB. With 8 KiB reads the same
+  // echo makes eight times the calls and gets about half the throughput of
+  // an Asio or libuv server reading 64 KiB; small messages cost the same
+  // either way. send() sends straight from the buffer and copies only what
+  // the socket does not take.
   void handle_read() override {
-    char buf[8192];
     std::error_code ec;
-    std::size_t n = recv(buf, sizeof buf, ec);
-    if (n) send(buf, n);
+    std::size_t n = recv(g_read_buffer.data(), g_read_buffer.size(), ec);
+    if (n) send(g_read_buffer.data(), n);
   }
   // End of stream (or a reset): send what is queued, then close.
   void handle_close() override { close_when_done(); }
@@ -122,13 +134,14 @@ class echo_server : public asyncore::dispatcher {
 
 const char usage[] =
     "usage: echo_server [--select | --poll | --epoll] [--idle-timeout SECONDS]\n"
-    "                   [--bind ADDRESS] [port]\n"
+    "                   [--read-size BYTES] [--bind ADDRESS] [port]\n"
     "       echo_server --help\n"
     "\n"
     "Echoes every byte back to each client, on 127.0.0.1:<port> (default 8007;\n"
     "0 picks a free port and prints it). Stops with status 0 on SIGTERM or SIGINT.\n"
     "  --select, --poll, --epoll   the loop's backend (default: poll)\n"
     "  --idle-timeout SECONDS      close a connection idle that long\n"
+    "  --read-size BYTES           bytes per recv (default 65536)\n"
     "  --bind ADDRESS              listen on this numeric address (default 127.0.0.1)\n"
     "  -h, --help                  this text\n"
     "Exit status: 0 stopped by a signal; 1 cannot listen or the loop failed;\n"
@@ -144,6 +157,9 @@ int main(int argc, char** argv) {
   // --idle-timeout SECONDS is this example's own option; the rest are the
   // examples' common server arguments (examples/cli.hpp).
   double idle_timeout = 0;
+  std::size_t read_size = example_cli::default_read_size;
+  if (int rc = example_cli::take_read_size(cli, argc, argv, read_size)) return rc;
+  g_read_buffer.resize(read_size);
   std::vector<char*> rest{argv[0]};
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--idle-timeout")) {

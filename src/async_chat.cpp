@@ -439,12 +439,19 @@ void async_chat::push(std::string_view data) {
   // which keeps the order of everything else.
   if (data.empty()) return;
   interest_changed();  // writable() may change (also when pushed from another channel)
-  if (corked_) {
+  // Corked (a hook of a read): small pushes are queued and go out together
+  // when the read's hooks return. One of at least ac_out_buffer_size bytes
+  // gains nothing from that (it is at least one send() of its own), so with
+  // nothing queued before it it is sent now, from the caller's bytes, as
+  // CPython's push() does: a bulk echo then copies only what the socket
+  // does not take, not every byte into the queue and out again.
+  const bool direct_ok = !has_output() && connected && !sending_;
+  if (corked_ && !(direct_ok && ac_out_buffer_size != 0 && data.size() >= ac_out_buffer_size)) {
     enqueue(data);  // sent when the read's hooks return
     check_marks();
     return;
   }
-  if (!has_output() && connected && !sending_) {
+  if (direct_ok) {
     // Nothing queued: send straight from the caller's bytes and copy only
     // what the socket did not take.
     std::size_t budget = ASYNCORE_WRITE_BUDGET;

@@ -190,9 +190,11 @@ ASYNCORE_NOINLINE void report_unwatchable(dispatcher& d, const std::error_code& 
 std::int64_t to_us(double seconds) {
   if (std::isnan(seconds)) return 0;
   if (seconds < 0) return -1;
-  double us = std::ceil(seconds * 1e6);
+  const double us = seconds * 1e6;
   if (us > 4.0e18) return -1;  // longer than anyone waits: no limit
-  return static_cast<std::int64_t>(us);
+  // Rounded up (std::ceil, without the call: every loop() converts).
+  const std::int64_t whole = static_cast<std::int64_t>(us);
+  return whole + (static_cast<double>(whole) < us ? 1 : 0);
 }
 
 void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_code& ec) {
@@ -509,7 +511,9 @@ void loop(double timeout, backend b, socket_map* map, std::optional<long> count,
   while (m.has_work() && left > 0) {
     poll_once_us(m, us, b, ec);
     if (ec) break;
-    if (m.exit_requested.exchange(false, std::memory_order_acq_rel)) break;
+    // A plain load first: the exchange (a locked instruction) only when set.
+    if (m.exit_requested.load(std::memory_order_relaxed) && m.exit_requested.exchange(false, std::memory_order_acq_rel))
+      break;
     if (count) --left;
   }
   m.collect();

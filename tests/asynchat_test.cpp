@@ -554,4 +554,91 @@ TEST(asynchat_output, simple_producer_hands_out_views) {
   EXPECT_EQ(all.more(), "");
 }
 
+// -- a bulk line echo (issue 16): pushes from a read's hooks ----------------------
+
+// Echoes each line from found_terminator, a hook of the read (where pushes
+// are corked), and records how much of each push was left queued.
+class line_echo : public asyncore::async_chat {
+ public:
+  using async_chat::async_chat;
+  void collect_incoming_data(std::string_view d) override { line_.append(d.data(), d.size()); }
+  void found_terminator() override {
+    line_ += '\n';
+    const std::size_t before = buffered_output();
+    push(line_);
+    left_queued.push_back(buffered_output() - before);
+    line_.clear();
+  }
+  std::vector<std::size_t> left_queued;
+
+ private:
+  std::string line_;
+};
+
+// Sends `out`, keeps what comes back.
+class feeder : public asyncore::dispatcher_with_send {
+ public:
+  feeder(asyncore::socket s, asyncore::socket_map* map) : dispatcher_with_send(map) {
+    set_socket(std::move(s), map);
+    connected = true;
+  }
+  void handle_read() override {
+    std::vector<char> buf(65536);
+    std::error_code ec;
+    got.append(buf.data(), recv(buf.data(), buf.size(), ec));
+  }
+  std::string got;
+};
+
+TEST(asynchat_bulk, a_large_push_from_a_hook_is_sent_at_once_and_order_is_kept) {
+  pair_rig r;
+  line_echo c(&r.map);
+  c.set_socket(std::move(r.mine), &r.map);
+  c.connected = true;
+  c.set_terminator("\n");
+  c.ac_in_buffer_size = 65536;
+  c.ac_out_buffer_size = 65536;
+  std::string big(300000, '\0');
+  for (std::size_t i = 0; i + 1 < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  big.back() = '\n';
+  // A short line, a line that spans several reads (its terminator in the
+  // last), then short lines that may land behind what the socket did not
+  // take of the long one.
+  const std::string input = "first\n" + big + "x\ny\n";
+  feeder f(std::move(r.peer), &r.map);
+  f.send(input);
+  ASSERT_TRUE(asyncore_test::loop_until([&] { return f.got.size() >= input.size(); }, r.map, backend::poll, 20.0))
+      << "echoed " << f.got.size() << " of " << input.size() << " bytes within 20 s";
+  EXPECT_TRUE(f.got == input) << "the echo differs from the input";
+  ASSERT_EQ(c.left_queued.size(), 4u);
+  // A short push from a hook is queued (sent once the read's hooks return)...
+  EXPECT_EQ(c.left_queued[0], 6u);
+  // ... a push of at least ac_out_buffer_size with nothing queued before
+  // it goes out at once; only what the socket did not take is queued.
+  EXPECT_LT(c.left_queued[1], big.size());
+  c.close();
+  f.close();
+}
+
+TEST(asynchat_bulk, a_large_push_behind_queued_output_waits_its_turn) {
+  pair_rig r;
+  line_echo c(&r.map);
+  c.set_socket(std::move(r.mine), &r.map);
+  c.connected = true;
+  c.set_terminator("\n");
+  c.ac_out_buffer_size = 1000;
+  // Two lines in one read: the first (short) is queued by the cork, so the
+  // second (long) must queue behind it, whole.
+  const std::string input = "ab\n" + std::string(5000, 'z') + "\n";
+  feeder f(std::move(r.peer), &r.map);
+  f.send(input);
+  ASSERT_TRUE(asyncore_test::loop_until([&] { return f.got.size() >= input.size(); }, r.map, backend::poll, 20.0));
+  EXPECT_TRUE(f.got == input);
+  ASSERT_EQ(c.left_queued.size(), 2u);
+  EXPECT_EQ(c.left_queued[0], 3u);
+  EXPECT_EQ(c.left_queued[1], 5001u);
+  c.close();
+  f.close();
+}
+
 }  // namespace

@@ -3,11 +3,12 @@
  * and the signal handling of examples/echo_server.cpp, so every server of
  * the benchmark is driven the same way:
  *
- *     raw_poll_echo [port]      raw_epoll_echo [port]
+ *     raw_poll_echo [--read-size N] [port]      raw_epoll_echo [--read-size N] [port]
  *
  * Listens on 127.0.0.1:<port>, prints "listening on 127.0.0.1:<port> (...)",
- * echoes, and exits 0 on SIGTERM/SIGINT. Reads are 8192 bytes, as in the
- * examples (examples/echo_server.cpp) and every peer of the benchmark. */
+ * echoes, and exits 0 on SIGTERM/SIGINT. Reads are N bytes (default 65536,
+ * as in the examples, examples/echo_server.cpp; bench/run passes the size of
+ * each configuration to every peer). */
 #ifndef BENCH_PEERS_COMMON_H
 #define BENCH_PEERS_COMMON_H
 
@@ -22,7 +23,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define ECHO_READ_SIZE 8192
+#define ECHO_READ_SIZE 65536
+
+/* --read-size N anywhere on the command line (default ECHO_READ_SIZE). */
+static size_t read_size_arg(int argc, char** argv) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (!strcmp(argv[i], "--read-size")) {
+      long n = atol(argv[i + 1]);
+      if (n <= 0) {
+        fprintf(stderr, "--read-size takes a positive number of bytes\n");
+        exit(2);
+      }
+      return (size_t)n;
+    }
+  return ECHO_READ_SIZE;
+}
 
 static volatile sig_atomic_t g_stop = 0;
 static void on_signal(int s) { (void)s; g_stop = 1; }

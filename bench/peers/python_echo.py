@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: MIT
 """The echo server of Python's asyncore documentation (CPython 3.11's asyncore).
 
-    python_echo.py [--select | --poll] [port]
+    python_echo.py [--select | --poll] [--read-size N] [port]
 
 Prints "listening on 127.0.0.1:<port> (python-select|python-poll)" and exits 0
-on SIGTERM/SIGINT. Reads are 8192 bytes, as in the documentation.
+on SIGTERM/SIGINT. Reads are N bytes (default 8192, as in the documentation).
 """
 import signal
 import sys
@@ -22,9 +22,12 @@ def on_signal(signum, frame):
     stop = True
 
 
+READ_SIZE = 8192
+
+
 class EchoHandler(asyncore.dispatcher_with_send):
     def handle_read(self):
-        data = self.recv(8192)
+        data = self.recv(READ_SIZE)
         if data:
             self.send(data)
 
@@ -45,8 +48,14 @@ class EchoServer(asyncore.dispatcher):
 
 
 def main():
-    use_poll = "--poll" in sys.argv[1:]
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    global READ_SIZE
+    argv = sys.argv[1:]
+    if "--read-size" in argv:
+        i = argv.index("--read-size")
+        READ_SIZE = int(argv[i + 1])
+        del argv[i:i + 2]
+    use_poll = "--poll" in argv
+    args = [a for a in argv if not a.startswith("--")]
     port = int(args[-1]) if args else 8007
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The floor for the epoll backend: a minimal level-triggered epoll echo
- * loop. Registrations persist; on EPOLLIN one recv of 8192 bytes and one
+ * loop. Registrations persist; on EPOLLIN one recv of --read-size bytes (default 65536) and one
  * send; a short send keeps the rest and switches the registration to
  * EPOLLOUT until it is written. At most 1024 events per epoll_wait. */
 #include "common.h"
@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   size_t cap = 1024;
   struct pending* pend = calloc(cap, sizeof *pend);
   struct epoll_event evs[1024];
-  static char buf[ECHO_READ_SIZE];
+  const size_t read_size = read_size_arg(argc, argv);
+  char* buf = malloc(read_size);
   while (!g_stop) {
     int r = epoll_wait(ep, evs, 1024, 200);
     if (r < 0) {
@@ -63,7 +64,7 @@ int main(int argc, char** argv) {
           epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ce);
         }
       } else if (re & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        ssize_t got = recv(fd, buf, sizeof buf, 0);
+        ssize_t got = recv(fd, buf, read_size, 0);
         if (got == 0 || (got < 0 && errno != EAGAIN)) {
           dead = 1;
         } else if (got > 0) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The floor for the poll backend: a minimal level-triggered poll(2) echo
  * loop. A persistent pollfd array (swap-remove on close); on POLLIN one
- * recv of 8192 bytes and one send; a short send keeps the rest and waits
+ * recv of --read-size bytes (default 65536) and one send; a short send keeps the rest and waits
  * for POLLOUT (not reading meanwhile). */
 #include "common.h"
 
@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   struct pending* pend = calloc(cap, sizeof *pend);
   fds[0].fd = lfd;
   fds[0].events = POLLIN;
-  static char buf[ECHO_READ_SIZE];
+  const size_t read_size = read_size_arg(argc, argv);
+  char* buf = malloc(read_size);
   while (!g_stop) {
     int r = poll(fds, (nfds_t)n, 200);
     if (r < 0) {
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
           fds[i].events = POLLIN;
         }
       } else if (re & (POLLIN | POLLHUP | POLLERR)) {
-        ssize_t got = recv(fd, buf, sizeof buf, 0);
+        ssize_t got = recv(fd, buf, read_size, 0);
         if (got == 0 || (got < 0 && errno != EAGAIN)) {
           dead = 1;
         } else if (got > 0) {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* The echo service on libuv (Debian's libuv1-dev), one loop. Reads land in
- * one shared 8192-byte buffer (alloc_cb); each read is written back with
+ * one shared buffer of --read-size bytes (default 65536; alloc_cb); each read is written back with
  * uv_try_write, and only what the socket does not take is copied into a
  * uv_write request, with reading stopped until it completes (back-pressure).
  *
- *     uv_echo [port]   (prints "listening on 127.0.0.1:<port> (libuv)";
+ *     uv_echo [--read-size N] [port]   (prints "listening on 127.0.0.1:<port> (libuv)";
  *                        exits 0 on SIGTERM/SIGINT) */
 #include <uv.h>
 
@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char g_buf[8192];
+static char* g_buf;
+static size_t g_buf_size = 65536;
 static uv_loop_t* g_loop;
 
 typedef struct {
@@ -25,7 +26,7 @@ static void on_close(uv_handle_t* h) { free(h); }
 static void alloc_cb(uv_handle_t* h, size_t suggested, uv_buf_t* b) {
   (void)h;
   (void)suggested;
-  *b = uv_buf_init(g_buf, sizeof g_buf);
+  *b = uv_buf_init(g_buf, (unsigned)g_buf_size);
 }
 
 static void read_cb(uv_stream_t* s, ssize_t n, const uv_buf_t* b);
@@ -82,6 +83,13 @@ static void on_signal(uv_signal_t* h, int sig) {
 
 int main(int argc, char** argv) {
   int port = argc > 1 ? atoi(argv[argc - 1]) : 8007;
+  for (int i = 1; i + 1 < argc; ++i)
+    if (!strcmp(argv[i], "--read-size")) g_buf_size = (size_t)atol(argv[i + 1]);
+  if (g_buf_size == 0) {
+    fprintf(stderr, "uv_echo: --read-size takes a positive number of bytes\n");
+    return 2;
+  }
+  g_buf = malloc(g_buf_size);
   g_loop = uv_default_loop();
   uv_tcp_t server;
   uv_tcp_init(g_loop, &server);

@@ -201,9 +201,15 @@ class ASYNCORE_API async_chat : public dispatcher {
   /// The size of each recv() (Python: 65536). Takes effect on the next read.
   /// The buffer exists only during a read (as CPython's recv allocates one),
   /// so an idle channel holds no input memory but its partial delimiter;
-  /// small targets lower the default, ASYNCORE_IN_BUFFER_SIZE.
+  /// small targets lower the default, ASYNCORE_IN_BUFFER_SIZE. For bulk
+  /// transfers keep it at 64 KiB or more: each read costs a system call and
+  /// one framing pass, so 8 KiB reads make eight times the calls per 64 KiB.
   std::size_t ac_in_buffer_size = ASYNCORE_IN_BUFFER_SIZE;
   /// The most one send() call is given (Python: 65536, also its push split).
+  /// A push of at least this many bytes from a read's hooks is sent at once
+  /// (see push()). For bulk output (records of hundreds of KiB or more)
+  /// a larger value (256 KiB to 1 MiB) sends them in fewer calls; the
+  /// kernel takes what fits either way.
   std::size_t ac_out_buffer_size = ASYNCORE_OUT_BUFFER_SIZE;
 
   /// The limit on the record being collected: the bytes given to
@@ -275,7 +281,11 @@ class ASYNCORE_API async_chat : public dispatcher {
   /// while not yet connected only queues (sent once the connect completes).
   /// Inside collect_incoming_data/found_terminator during a read, the send
   /// is deferred until the read's hooks return (or close()), so the replies
-  /// to all the records of one read go out in one send() call.
+  /// to all the records of one read go out in one send() call; except a
+  /// push of at least ac_out_buffer_size bytes with nothing queued before
+  /// it, which gains nothing from waiting: it is sent at once from `data`
+  /// (as CPython's push() sends), and only what the socket does not take is
+  /// copied to the queue.
   void push(std::string_view data);
   /// Queues a producer (taking ownership) and tries to send at once. Its
   /// more() is called only when everything queued before it has been sent.

@@ -40,6 +40,16 @@ std::uint32_t to_epoll(std::uint8_t want) {
   if (want & pollout) ev |= EPOLLOUT;
   return ev;
 }
+
+// The loop's event bits from epoll's, without a branch per bit (once per
+// ready descriptor): IN, ERR and HUP are the same bits, PRI and OUT swap.
+constexpr unsigned u(unsigned v) noexcept { return v; }
+static_assert(u(EPOLLIN) == u(pollin) && u(EPOLLERR) == u(pollerr) && u(EPOLLHUP) == u(pollhup),
+              "epoll's IN/ERR/HUP bits are the loop's");
+static_assert(u(EPOLLPRI) == u(pollout) && u(EPOLLOUT) == u(pollpri), "epoll's PRI and OUT are the loop's OUT and PRI");
+inline std::uint32_t from_epoll(std::uint32_t e) noexcept {
+  return (e & (EPOLLIN | EPOLLERR | EPOLLHUP)) | ((e & EPOLLPRI) << 1) | ((e & EPOLLOUT) >> 1);
+}
 }  // namespace
 
 class epoll_poller final : public poller {
@@ -92,12 +102,7 @@ class epoll_poller final : public poller {
       if (fd >= fd_slot_.size()) continue;
       std::uint32_t i = fd_slot_[fd];
       if (i >= n || slots[i].handle != e.data.fd || !slots[i].d) continue;
-      std::uint32_t ev = 0;
-      if (e.events & EPOLLIN) ev |= pollin;
-      if (e.events & EPOLLPRI) ev |= pollpri;
-      if (e.events & EPOLLOUT) ev |= pollout;
-      if (e.events & EPOLLERR) ev |= pollerr;
-      if (e.events & EPOLLHUP) ev |= pollhup;
+      const std::uint32_t ev = from_epoll(e.events);
       if (ev) out.push_back(ready_event{i, ev});
     }
   }

@@ -9,8 +9,10 @@
 //         H full handshakes, C at a time, each on a new connection;
 //         prints "handshakes=H seconds=... per_second=..."
 //     tls_load echo --port P --ca FILE [--conns C] [--messages M] [--size S]
-//         C connections, each echoes M messages of S bytes one at a time,
-//         every byte checked; prints "messages=... seconds=... per_second=..."
+//         C connections complete their handshakes; prints "ready conns=C" and
+//         waits for a line on standard input; then each echoes M messages of S
+//         bytes one at a time, every byte checked, and closes; prints
+//         "messages=... seconds=... per_second=..." (seconds from the line on)
 //     tls_load idle --port P --ca FILE [--conns K]
 //         K connections complete the handshake and one 1-byte echo, then
 //         stay idle: prints "ready idle=K" and waits for a line on standard
@@ -41,7 +43,7 @@
 namespace {
 
 enum class mode { hs, echo, idle };
-enum class st { connecting, handshake, write, read, idle, shutdown, drain, done };
+enum class st { connecting, handshake, hold, write, read, idle, shutdown, drain, done };
 
 struct conn {
   int fd = -1;
@@ -61,7 +63,7 @@ std::size_t g_size = 1024, g_messages = 1000;
 std::vector<unsigned char> g_pool;  // random bytes the messages are cut from
 constexpr std::size_t pool_bytes = 1u << 20;
 unsigned char g_scratch[1u << 16];
-std::size_t g_live = 0, g_opened = 0, g_idle = 0, g_handshakes = 0, g_echoed = 0;
+std::size_t g_live = 0, g_opened = 0, g_idle = 0, g_held = 0, g_handshakes = 0, g_echoed = 0;
 
 [[noreturn]] void die(const std::string& what) {
   std::string e;
@@ -141,9 +143,13 @@ bool step(conn& c) {
         const int r = SSL_connect(c.ssl);
         if (r != 1) return on_want(c, r, "handshake"), true;
         ++g_handshakes;
-        c.state = g_mode == mode::hs ? st::shutdown : st::write;
+        c.state = g_mode == mode::hs ? st::shutdown : g_mode == mode::echo ? st::hold : st::write;
         break;
       }
+      case st::hold:  // handshaken: waits for the driver's go (no events meanwhile)
+        ++g_held;
+        want(c, 0);
+        return true;
       case st::write: {
         const int r = SSL_write(c.ssl, message(c), static_cast<int>(msg_size()));  // the same buffer on a retry
         if (r <= 0) return on_want(c, r, "write"), true;
@@ -318,8 +324,18 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < conns; ++i) all.push_back(open_one());
   for (conn* c : all) step(*c);  // after the last socket exists: a plain list, none done yet
   if (g_mode == mode::echo) {
+    run([&] { return g_held == conns; }, deadline);
+    std::printf("ready conns=%zu\n", g_held);  // the driver reads the server's CPU time, then says go
+    std::fflush(stdout);
+    std::string line;
+    std::getline(std::cin, line);
+    const auto t1 = std::chrono::steady_clock::now();
+    for (conn* c : all) {
+      c->state = st::write;
+      step(*c);
+    }
     run([] { return g_live == 0; }, deadline);
-    const double s = seconds();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
     std::printf("messages=%zu seconds=%.4f per_second=%.1f size=%zu conns=%zu\n", g_echoed, s, g_echoed / s, g_size,
                 conns);
     return g_echoed == conns * g_messages ? 0 : 1;

@@ -11,6 +11,13 @@ class category : public std::error_category {
  public:
   const char* name() const noexcept override { return "asyncore"; }
   std::string message(int ev) const override {
+#if ASYNCORE_SMALL
+    // The size-first configuration: the number, not a table of texts
+    // (include/asyncore/errc in error.hpp says what each one means).
+    char text[] = "asyncore error ?";
+    if (ev >= 1 && ev <= 9) text[sizeof text - 2] = static_cast<char>('0' + ev);
+    return text;
+#else
     switch (static_cast<errc>(ev)) {
       case errc::descriptor_out_of_range:
         return "descriptor out of range for select() (>= FD_SETSIZE); use the poll backend";
@@ -28,6 +35,7 @@ class category : public std::error_category {
         return "host not found";
     }
     return "unknown asyncore error";
+#endif
   }
 };
 

@@ -2,6 +2,8 @@
 // asyncore for C++: the library's error category and the one place that throws.
 #include <asyncore/error.hpp>
 
+#include "core.hpp"
+
 #include <system_error>
 
 namespace asyncore {
@@ -46,13 +48,20 @@ const std::error_category& error_category() noexcept {
   return c;
 }
 
+bool detail::is_any_of(const std::error_code& ec, const std::errc* list, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i)
+    if (ec == list[i]) return true;
+  return false;
+}
+
 bool is_disconnect(const std::error_code& ec) noexcept {
   // Python's _DISCONNECTED: ECONNRESET, ENOTCONN, ESHUTDOWN, ECONNABORTED,
   // EPIPE, EBADF. std::errc has no ESHUTDOWN; platforms translate it to
   // broken_pipe (sending after shutdown is EPIPE on POSIX too).
-  return ec == std::errc::connection_reset || ec == std::errc::not_connected ||
-         ec == std::errc::connection_aborted || ec == std::errc::broken_pipe ||
-         ec == std::errc::bad_file_descriptor;
+  static constexpr std::errc disconnected[] = {std::errc::connection_reset, std::errc::not_connected,
+                                               std::errc::connection_aborted, std::errc::broken_pipe,
+                                               std::errc::bad_file_descriptor};
+  return detail::is_any_of(ec, disconnected);
 }
 
 #if ASYNCORE_HAS_EXCEPTIONS

@@ -112,9 +112,10 @@
 ///  - error_category().message() gives short texts ("asyncore error 4")
 ///    and async_chat's record-limit error says "record too long" without
 ///    the limit;
-///  - a socket_map finds a channel by handle with a scan of its slots
+///  - a socket_map looks a channel up by handle with a linear search
 ///    instead of a hash index (fine for a firmware's few channels);
-///  - the epoll-to-poll fallback's log line omits the cause.
+///  - the epoll-to-poll fallback's log line omits the cause;
+///  - with GCC, CMake builds the library with -finline-limit=8.
 /// 0 (the default) keeps the full messages and the hash index.
 #ifndef ASYNCORE_SMALL
 #define ASYNCORE_SMALL 0

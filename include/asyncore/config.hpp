@@ -110,8 +110,8 @@
 /// (CMake option ASYNCORE_SMALL, on by default for bare-metal toolchains;
 /// written into build_config.hpp). Behaviour is the same; what changes:
 ///  - error_category().message() gives short texts ("asyncore error 4")
-///    and async_chat's record-limit error says "record too long" without
-///    the limit;
+///    and async_chat's record-limit error text leaves out the limit's
+///    number;
 ///  - a socket_map looks a channel up by handle with a linear search
 ///    instead of a hash index (fine for a firmware's few channels);
 ///  - the epoll-to-poll fallback's log line omits the cause;

@@ -406,10 +406,16 @@ void async_chat::record_overflow() {
   for (read_frame* f = frame_; f; f = f->outer) f->pos = f->end;
   held_.clear();
   record_size_ = 0;
+#if ASYNCORE_SMALL
+  // The size-first text: the same words, without the limit's number.
+  handle_error(error_cause{make_error_code(errc::record_too_long), nullptr,
+                           "async_chat: record longer than max_record_size"});
+#else
   std::string what = "async_chat: record longer than max_record_size (";
   what += std::to_string(max_record_);
   what += " bytes)";
   handle_error(error_cause{make_error_code(errc::record_too_long), nullptr, std::move(what)});
+#endif
 }
 
 // -- output ----------------------------------------------------------------------

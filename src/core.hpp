@@ -39,6 +39,15 @@ namespace detail {
 struct map_state;
 struct timer_node;
 
+/// True if `ec` is equivalent to one of the `n` conditions in `list` (the
+/// same test as `ec == list[0] || ec == list[1] ...`, in one shared loop
+/// instead of a comparison stamped out per condition: src/error.cpp).
+bool is_any_of(const std::error_code& ec, const std::errc* list, std::size_t n) noexcept;
+template <std::size_t N>
+bool is_any_of(const std::error_code& ec, const std::errc (&list)[N]) noexcept {
+  return is_any_of(ec, list, N);
+}
+
 /// TLS under a channel (issue 13; implemented in src/tls/layer.cpp, only in
 /// builds with TLS). A channel without TLS has a null pointer, and the only
 /// cost on its path is that test: no virtual call, no other branch.

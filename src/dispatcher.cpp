@@ -25,17 +25,18 @@ bool accept_none(const std::error_code& ec) {
   // Python tolerates EWOULDBLOCK, EAGAIN and ECONNABORTED; accept(2) on Linux
   // also asks to treat these network errors of the new connection as "try
   // again" (EPROTO, ENOPROTOOPT, ENETDOWN, EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH).
-  return ec == std::errc::operation_would_block || ec == std::errc::connection_aborted ||
-         ec == std::errc::protocol_error || ec == std::errc::no_protocol_option ||
-         ec == std::errc::network_down || ec == std::errc::host_unreachable ||
-         ec == std::errc::operation_not_supported || ec == std::errc::network_unreachable ||
-         ec == std::errc::interrupted;
+  static constexpr std::errc again[] = {
+      std::errc::operation_would_block, std::errc::connection_aborted,      std::errc::protocol_error,
+      std::errc::no_protocol_option,    std::errc::network_down,            std::errc::host_unreachable,
+      std::errc::operation_not_supported, std::errc::network_unreachable, std::errc::interrupted};
+  return detail::is_any_of(ec, again);
 }
 
 bool accept_exhausted(const std::error_code& ec) {
-  return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
-         ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory ||
-         ec == make_error_code(errc::descriptors_exhausted);
+  static constexpr std::errc exhausted[] = {std::errc::too_many_files_open,
+                                            std::errc::too_many_files_open_in_system, std::errc::no_buffer_space,
+                                            std::errc::not_enough_memory};
+  return detail::is_any_of(ec, exhausted) || ec == make_error_code(errc::descriptors_exhausted);
 }
 
 }  // namespace

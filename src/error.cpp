@@ -2,6 +2,8 @@
 // asyncore for C++: the library's error category and the one place that throws.
 #include <asyncore/error.hpp>
 
+#include "core.hpp"
+
 #include <system_error>
 
 namespace asyncore {
@@ -11,6 +13,13 @@ class category : public std::error_category {
  public:
   const char* name() const noexcept override { return "asyncore"; }
   std::string message(int ev) const override {
+#if ASYNCORE_SMALL
+    // The size-first configuration: the number, not a table of texts
+    // (include/asyncore/errc in error.hpp says what each one means).
+    char text[] = "asyncore error ?";
+    if (ev >= 1 && ev <= 9) text[sizeof text - 2] = static_cast<char>('0' + ev);
+    return text;
+#else
     switch (static_cast<errc>(ev)) {
       case errc::descriptor_out_of_range:
         return "descriptor out of range for select() (>= FD_SETSIZE); use the poll backend";
@@ -28,6 +37,7 @@ class category : public std::error_category {
         return "host not found";
     }
     return "unknown asyncore error";
+#endif
   }
 };
 
@@ -38,13 +48,20 @@ const std::error_category& error_category() noexcept {
   return c;
 }
 
+bool detail::is_any_of(const std::error_code& ec, const std::errc* list, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i)
+    if (ec == list[i]) return true;
+  return false;
+}
+
 bool is_disconnect(const std::error_code& ec) noexcept {
   // Python's _DISCONNECTED: ECONNRESET, ENOTCONN, ESHUTDOWN, ECONNABORTED,
   // EPIPE, EBADF. std::errc has no ESHUTDOWN; platforms translate it to
   // broken_pipe (sending after shutdown is EPIPE on POSIX too).
-  return ec == std::errc::connection_reset || ec == std::errc::not_connected ||
-         ec == std::errc::connection_aborted || ec == std::errc::broken_pipe ||
-         ec == std::errc::bad_file_descriptor;
+  static constexpr std::errc disconnected[] = {std::errc::connection_reset, std::errc::not_connected,
+                                               std::errc::connection_aborted, std::errc::broken_pipe,
+                                               std::errc::bad_file_descriptor};
+  return detail::is_any_of(ec, disconnected);
 }
 
 #if ASYNCORE_HAS_EXCEPTIONS

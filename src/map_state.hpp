@@ -127,7 +127,30 @@ struct map_state {
 
   socket_map* owner = nullptr;  // the public face of this state
   std::vector<slot> slots;
-  std::unordered_map<native_handle_type, std::uint32_t> index;
+#if ASYNCORE_SMALL
+  // ASYNCORE_SMALL: no hash index; a handle is found by scanning the slots
+  // (a firmware's handful of channels). The live slots hold distinct handles
+  // (add() removes the channel a new one replaces), as the index does.
+  std::uint32_t slot_of(native_handle_type h) const noexcept {
+    for (std::size_t i = 0; i < slots.size(); ++i)
+      if (slots[i].d && slots[i].handle == h) return static_cast<std::uint32_t>(i);
+    return no_slot;
+  }
+  void index_set(native_handle_type, std::uint32_t) {}
+  void index_erase(native_handle_type, std::uint32_t) noexcept {}
+#else
+  std::uint32_t slot_of(native_handle_type h) const noexcept {
+    auto it = index.find(h);
+    return it == index.end() ? no_slot : it->second;
+  }
+  void index_set(native_handle_type h, std::uint32_t i) { index[h] = i; }
+  void index_erase(native_handle_type h, std::uint32_t i) noexcept {
+    auto it = index.find(h);
+    if (it != index.end() && it->second == i) index.erase(it);
+  }
+  std::unordered_map<native_handle_type, std::uint32_t> index;  // live slots by handle
+#endif
+  static constexpr std::uint32_t no_slot = 0xffffffffu;
   std::vector<dispatcher*> graveyard;  // owned channels that closed, freed at depth 0
   std::vector<ready_event> ready;      // the outermost iteration's events
   std::vector<std::uint32_t> always;

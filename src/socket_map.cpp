@@ -57,9 +57,9 @@ socket_map& default_map() noexcept {
 namespace detail {
 
 dispatcher* map_state::find(native_handle_type h) const noexcept {
-  auto it = index.find(h);
-  if (it == index.end() || (slots[it->second].state & slot_hidden)) return nullptr;
-  return slots[it->second].d;
+  const std::uint32_t i = slot_of(h);
+  if (i == no_slot || (slots[i].state & slot_hidden)) return nullptr;
+  return slots[i].d;
 }
 
 poller* map_state::make_poller(backend b, std::error_code& ec) {
@@ -73,8 +73,12 @@ poller* map_state::make_poller(backend b, std::error_code& ec) {
   if (!pollers[i] && b == backend::epoll && ec != make_error_code(errc::backend_unavailable)) {
     // epoll exists but its descriptor could not be made (out of descriptors):
     // serve this map with poll, which needs none, instead of failing the loop.
+#if ASYNCORE_SMALL
+    write_log(log_stream::log, "log: asyncore: epoll unavailable; this map uses the poll backend");
+#else
     write_log(log_stream::log, std::string("log: asyncore: epoll unavailable (") + ec.message() +
                                    "); this map uses the poll backend");
+#endif
     std::error_code pec;
     poller* p = poller_for(backend::poll, pec);
     if (p) {
@@ -125,18 +129,18 @@ void map_state::add(dispatcher& d) {
   if (d.registered_in_) core::state(*d.registered_in_).remove(d);
   native_handle_type h = d.socket_.fileno();
   if (h == invalid_handle) return;
-  auto it = index.find(h);
-  if (it != index.end()) {
+  const std::uint32_t same = slot_of(h);
+  if (same != no_slot) {
     // Python's dict silently replaces the channel registered under the same
     // descriptor; the replaced one is no longer registered.
-    dispatcher* old = slots[it->second].d;
+    dispatcher* old = slots[same].d;
     if (old) remove(*old);
   }
   if (depth == 0 && holes > slots.size() / 2) compact();
   const std::uint32_t i = static_cast<std::uint32_t>(slots.size());
   slots.push_back(slot{&d, h, 0, 0, static_cast<std::uint8_t>(d.stable_ ? slot_stable : 0)});
   list_slot(i);
-  index[h] = i;
+  index_set(h, i);
   d.slot_ = i;
   d.registered_in_ = owner;
   d.fileno_ = h;
@@ -154,8 +158,7 @@ void map_state::remove(dispatcher& d) noexcept {
     --hidden;
   }
   ++holes;
-  auto it = index.find(h);
-  if (it != index.end() && it->second == i) index.erase(it);
+  index_erase(h, i);
   for (auto& p : pollers)
     if (p) p->forget(h);
   --live;
@@ -190,7 +193,7 @@ void map_state::compact() noexcept {
     if (w != r) {
       slots[w] = slots[r];
       slots[w].d->slot_ = static_cast<std::uint32_t>(w);
-      index[slots[w].handle] = static_cast<std::uint32_t>(w);
+      index_set(slots[w].handle, static_cast<std::uint32_t>(w));
     }
     ++w;
   }

@@ -19,8 +19,9 @@ void make_wake(pf::handle& watch, pf::handle& signal_end, std::error_code& ec) n
   pf::handle h = pf::open(family::inet, socket_type::dgram, ec);
   if (ec) return;
   std::error_code ignored;
-  const address any("127.0.0.1", 0);
-  pf::bind(h, any, ec);
+  // address::loopback, not the text "127.0.0.1": the parser stays out of
+  // images that never parse an address.
+  pf::bind(h, address::loopback(family::inet, 0), ec);
   address self;
   if (!ec) self = pf::local_address(h, ec);
   if (!ec) pf::connect(h, self, ec);

@@ -115,6 +115,21 @@
 #define ASYNCORE_LISTEN_BACKLOG 4096
 #endif
 
+/// ASYNCORE_SMALL: 1 selects the size-first configuration for firmware
+/// (CMake option ASYNCORE_SMALL, on by default for bare-metal toolchains;
+/// written into build_config.hpp). Behaviour is the same; what changes:
+///  - error_category().message() gives short texts ("asyncore error 4")
+///    and async_chat's record-limit error text leaves out the limit's
+///    number;
+///  - a socket_map looks a channel up by handle with a linear search
+///    instead of a hash index (fine for a firmware's few channels);
+///  - the epoll-to-poll fallback's log line omits the cause;
+///  - with GCC, CMake builds the library with -finline-limit=8.
+/// 0 (the default) keeps the full messages and the hash index.
+#ifndef ASYNCORE_SMALL
+#define ASYNCORE_SMALL 0
+#endif
+
 /// ASYNCORE_NOINLINE (internal): keeps a rarely taken path out of the loop's
 /// hot code, so a message touches fewer instruction cache lines.
 #if defined(__GNUC__) || defined(__clang__)

@@ -81,7 +81,8 @@ int main() {
   server<line_echo> lines(&map, 8);
   for (;;) {
     std::error_code ec;
+    // The one backend this port builds (lwipopts.h: LWIP_SOCKET_SELECT 1,
+    // LWIP_SOCKET_POLL 0). A failed wait is retried.
     asyncore::loop(asyncore::forever, asyncore::backend::select, &map, std::nullopt, ec);
-    if (ec) asyncore::loop(1.0, asyncore::backend::poll, &map, 1, ec);
   }
 }

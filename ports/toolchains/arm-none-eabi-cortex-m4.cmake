@@ -5,7 +5,9 @@
 #
 #   cmake --preset cortex-m4 -DLWIP_DIR=/path/to/lwip
 #
-# Code is built for size (-Os via CMAKE_BUILD_TYPE=MinSizeRel), without
+# Code is built for size (-Os via CMAKE_BUILD_TYPE=MinSizeRel; the library
+# in its size-first configuration, ASYNCORE_SMALL, which CMakeLists.txt turns
+# on for bare-metal toolchains such as this one), without
 # exceptions or RTTI, one section per function and object so that the linker
 # drops what the firmware does not use. Soft-float ABI by default; for a
 # Cortex-M4F pass -DASYNCORE_CM4_FPU=ON (hard-float, fpv4-sp-d16).

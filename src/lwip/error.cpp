@@ -7,7 +7,9 @@
 // visible here are the numbers lwIP used, whatever the C library (glibc and
 // newlib number them differently). Nothing here hard-codes a number: each
 // value lwIP can produce (err.c's err_to_errno table and the set_errno calls
-// of sockets.c) is mapped by its macro to a std::errc enumerator.
+// of sockets.c) is checked, by its macro, to be the std::errc enumerator of
+// its name (static_assert), so it passes through as it is; only the numbers
+// below with another meaning are mapped.
 //
 // Context-dependent meanings:
 //  - lwip_socket fails with ENOBUFS when MEMP_NUM_NETCONN netconns are in use
@@ -20,7 +22,7 @@
 //    reported as std::errc::connection_refused, like every other platform.
 #include "lwip.hpp"
 
-#include <initializer_list>
+#include <cerrno>
 
 namespace asyncore {
 namespace detail {
@@ -30,57 +32,60 @@ int last_errno() noexcept { return errno; }
 
 namespace {
 
-bool one_of(int e, std::initializer_list<int> values) noexcept {
-  for (int v : values)
-    if (e == v) return true;
-  return false;
-}
-
 std::error_code generic(std::errc e) noexcept { return std::make_error_code(e); }
+
+// std::errc's enumerators are the C library's errno values (libstdc++ and
+// libc++ define them from <cerrno>), and lwIP sets errno from the same
+// header (arch/cc.h: no LWIP_PROVIDE_ERRNO). So a number that needs no
+// special case is passed on as it is, and means the condition of its name;
+// these assertions check that for every number the platform reports.
+#define ASYNCORE_LWIP_SAME_ERRNO(E, C) static_assert(E == static_cast<int>(std::errc::C), #E " is std::errc::" #C)
+ASYNCORE_LWIP_SAME_ERRNO(EINPROGRESS, operation_in_progress);
+ASYNCORE_LWIP_SAME_ERRNO(EALREADY, connection_already_in_progress);
+ASYNCORE_LWIP_SAME_ERRNO(ECONNRESET, connection_reset);
+ASYNCORE_LWIP_SAME_ERRNO(ECONNREFUSED, connection_refused);
+ASYNCORE_LWIP_SAME_ERRNO(ECONNABORTED, connection_aborted);
+ASYNCORE_LWIP_SAME_ERRNO(ENOTCONN, not_connected);
+ASYNCORE_LWIP_SAME_ERRNO(EISCONN, already_connected);
+ASYNCORE_LWIP_SAME_ERRNO(EPIPE, broken_pipe);
+ASYNCORE_LWIP_SAME_ERRNO(EBADF, bad_file_descriptor);
+ASYNCORE_LWIP_SAME_ERRNO(ENOBUFS, no_buffer_space);
+ASYNCORE_LWIP_SAME_ERRNO(ENOMEM, not_enough_memory);
+ASYNCORE_LWIP_SAME_ERRNO(EINVAL, invalid_argument);
+ASYNCORE_LWIP_SAME_ERRNO(EADDRINUSE, address_in_use);
+ASYNCORE_LWIP_SAME_ERRNO(EADDRNOTAVAIL, address_not_available);
+ASYNCORE_LWIP_SAME_ERRNO(EAFNOSUPPORT, address_family_not_supported);
+ASYNCORE_LWIP_SAME_ERRNO(EHOSTUNREACH, host_unreachable);
+ASYNCORE_LWIP_SAME_ERRNO(ENETUNREACH, network_unreachable);
+ASYNCORE_LWIP_SAME_ERRNO(ETIMEDOUT, timed_out);
+ASYNCORE_LWIP_SAME_ERRNO(EMSGSIZE, message_size);
+ASYNCORE_LWIP_SAME_ERRNO(EOPNOTSUPP, operation_not_supported);
+ASYNCORE_LWIP_SAME_ERRNO(ENOPROTOOPT, no_protocol_option);
+ASYNCORE_LWIP_SAME_ERRNO(EPROTONOSUPPORT, protocol_not_supported);
+ASYNCORE_LWIP_SAME_ERRNO(EFAULT, bad_address);
+ASYNCORE_LWIP_SAME_ERRNO(ENOSYS, function_not_supported);
+ASYNCORE_LWIP_SAME_ERRNO(ENOSPC, no_space_on_device);
+ASYNCORE_LWIP_SAME_ERRNO(EBUSY, device_or_resource_busy);
+ASYNCORE_LWIP_SAME_ERRNO(EINTR, interrupted);
+ASYNCORE_LWIP_SAME_ERRNO(EIO, io_error);
+ASYNCORE_LWIP_SAME_ERRNO(EDESTADDRREQ, destination_address_required);
+#undef ASYNCORE_LWIP_SAME_ERRNO
 
 }  // namespace
 
 std::error_code translate(int e, op context) noexcept {
   if (e == 0) return {};
-  // Several of these may share a number (EAGAIN == EWOULDBLOCK, ENOTSUP ==
-  // EOPNOTSUPP on some C libraries), so this is a chain of tests, not a switch.
-  if (one_of(e, {EAGAIN, EWOULDBLOCK})) return generic(std::errc::operation_would_block);
-  if (e == EINPROGRESS) return generic(std::errc::operation_in_progress);
-  if (e == EALREADY) return generic(std::errc::connection_already_in_progress);
-  if (e == ECONNRESET)
-    return generic(context == op::connect_result ? std::errc::connection_refused : std::errc::connection_reset);
-  if (e == ECONNREFUSED) return generic(std::errc::connection_refused);
-  if (e == ECONNABORTED) return generic(std::errc::connection_aborted);
-  if (e == ENOTCONN) return generic(std::errc::not_connected);
-  if (e == EISCONN) return generic(std::errc::already_connected);
-  if (e == EPIPE) return generic(std::errc::broken_pipe);
-  if (e == EBADF) return generic(std::errc::bad_file_descriptor);
-  if (e == ENFILE || e == EMFILE) return make_error_code(errc::descriptors_exhausted);
-  if (e == ENOBUFS)
-    return context == op::open ? make_error_code(errc::descriptors_exhausted)
-                               : generic(std::errc::no_buffer_space);
-  if (e == ENOMEM) return generic(std::errc::not_enough_memory);
-  if (e == EINVAL) return generic(std::errc::invalid_argument);
-  if (e == EADDRINUSE) return generic(std::errc::address_in_use);
-  if (e == EADDRNOTAVAIL) return generic(std::errc::address_not_available);
-  if (e == EAFNOSUPPORT) return generic(std::errc::address_family_not_supported);
-  if (e == EHOSTUNREACH) return generic(std::errc::host_unreachable);
-  if (e == ENETUNREACH) return generic(std::errc::network_unreachable);
-  if (e == ETIMEDOUT) return generic(std::errc::timed_out);
-  if (e == EMSGSIZE) return generic(std::errc::message_size);
-  if (e == EOPNOTSUPP) return generic(std::errc::operation_not_supported);
-  if (e == ENOPROTOOPT) return generic(std::errc::no_protocol_option);
-  if (e == EPROTONOSUPPORT) return generic(std::errc::protocol_not_supported);
-  if (e == EFAULT) return generic(std::errc::bad_address);
-  if (e == ENOSYS) return generic(std::errc::function_not_supported);
-  if (e == ENOSPC) return generic(std::errc::no_space_on_device);
-  if (e == EBUSY) return generic(std::errc::device_or_resource_busy);
-  if (e == EINTR) return generic(std::errc::interrupted);
-  if (e == EIO) return generic(std::errc::io_error);
-  if (e == EDESTADDRREQ) return generic(std::errc::destination_address_required);
-  // err_to_errno maps ERR_IF (a netif error) to -1; anything else unknown is
-  // passed through: it is the C library's number, as <cerrno> means it.
+  // EAGAIN and EWOULDBLOCK may be two numbers: both are would-block.
+  if (e == EAGAIN || e == EWOULDBLOCK) return generic(std::errc::operation_would_block);
+  // A reset while connecting is a refused connect, as on every platform.
+  if (e == ECONNRESET && context == op::connect_result) return generic(std::errc::connection_refused);
+  // Out of netconns or sockets (ENOBUFS from socket()): descriptors_exhausted.
+  if (e == ENFILE || e == EMFILE || (e == ENOBUFS && context == op::open))
+    return make_error_code(errc::descriptors_exhausted);
+  // err_to_errno maps ERR_IF (a netif error) to -1.
   if (e < 0) return generic(std::errc::io_error);
+  // Anything else is its own condition (see above), or, unknown, the C
+  // library's number as <cerrno> means it.
   return {e, std::generic_category()};
 }
 

@@ -16,8 +16,12 @@
 #define SYS_LIGHTWEIGHT_PROT        1
 #define LWIP_SOCKET                 1
 #define LWIP_NETCONN                1
+/* One loop backend: the firmware runs asyncore's select backend
+ * (lwip_select). LWIP_SOCKET_POLL 1 adds the poll backend (lwip_poll in lwIP
+ * and src/lwip/poll_poller.cpp, about 1.3 KiB of asyncore's flash); a
+ * firmware needs only one of the two. */
 #define LWIP_SOCKET_SELECT          1
-#define LWIP_SOCKET_POLL            1
+#define LWIP_SOCKET_POLL            0
 #define LWIP_COMPAT_SOCKETS         0
 #define LWIP_POSIX_SOCKETS_IO_NAMES 0
 #define LWIP_SOCKET_OFFSET          0

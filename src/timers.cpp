@@ -21,19 +21,37 @@ namespace pf = platform;
 
 // -- the heap -------------------------------------------------------------------------
 
+// A slab: its header, then `count` nodes, in one allocation.
+struct alignas(timer_node) timer_queue::slab {  // its size is a multiple of a node's alignment
+  slab* next;
+  std::size_t count;
+  timer_node* nodes() noexcept { return reinterpret_cast<timer_node*>(this + 1); }
+};
+static_assert(alignof(timer_node) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "operator new aligns the nodes");
+
 // The nodes are the slabs' and go with them; the callables still held (the
 // timers that never ran) are destroyed with their nodes.
-timer_queue::~timer_queue() = default;
+timer_queue::~timer_queue() {
+  while (slab* s = slabs_) {
+    slabs_ = s->next;
+    for (std::size_t i = 0; i < s->count; ++i) s->nodes()[i].~timer_node();
+    ::operator delete(s);
+  }
+}
 
 void timer_queue::grow() {
   const std::size_t count = next_slab_;
-  slabs_.reserve(slabs_.size() + 1);  // may throw: nothing is changed yet
-  std::unique_ptr<timer_node[]> slab(new timer_node[count]);
+  // operator new aligns the header for a node, and the header's size is a
+  // multiple of a node's alignment, so the nodes after it are aligned too.
+  void* mem = ::operator new(sizeof(slab) + count * sizeof(timer_node));  // may throw: nothing changed yet
+  slab* s = ::new (mem) slab{slabs_, count};
+  timer_node* nodes = s->nodes();
   for (std::size_t i = count; i-- > 0;) {
-    slab[i].owner_next = free_;
-    free_ = &slab[i];
+    timer_node* n = ::new (&nodes[i]) timer_node;
+    n->owner_next = free_;
+    free_ = n;
   }
-  slabs_.push_back(std::move(slab));
+  slabs_ = s;
   if (next_slab_ < max_slab) next_slab_ *= 2;
 }
 

@@ -106,7 +106,8 @@ class timer_queue {
   void grow();
 
   std::vector<entry> heap_;
-  std::vector<std::unique_ptr<timer_node[]>> slabs_;  // every node there is
+  struct slab;                  // a run of nodes (src/timers.cpp)
+  slab* slabs_ = nullptr;       // every node there is, newest slab first
   std::size_t next_slab_ = first_slab;
   timer_node* free_ = nullptr;
   std::uint64_t next_seq_ = 0;

@@ -561,15 +561,22 @@ TEST(asynchat_output, simple_producer_hands_out_views) {
 class line_echo : public asyncore::async_chat {
  public:
   using async_chat::async_chat;
+  int reads_ = 0;
   void collect_incoming_data(std::string_view d) override { line_.append(d.data(), d.size()); }
+  void handle_read() override {
+    ++reads_;
+    async_chat::handle_read();
+  }
   void found_terminator() override {
     line_ += '\n';
     const std::size_t before = buffered_output();
     push(line_);
     left_queued.push_back(buffered_output() - before);
+    read_of.push_back(reads_);
     line_.clear();
   }
   std::vector<std::size_t> left_queued;
+  std::vector<int> read_of;  // the read (1, 2, ...) each line ended in
 
  private:
   std::string line_;
@@ -636,7 +643,16 @@ TEST(asynchat_bulk, a_large_push_behind_queued_output_waits_its_turn) {
   EXPECT_TRUE(f.got == input);
   ASSERT_EQ(c.left_queued.size(), 2u);
   EXPECT_EQ(c.left_queued[0], 3u);
-  EXPECT_EQ(c.left_queued[1], 5001u);
+  if (c.read_of[0] == c.read_of[1]) {
+    // One read (loopback nearly always): behind the corked first line, the
+    // long one is queued whole.
+    EXPECT_EQ(c.left_queued[1], 5001u);
+  } else {
+    // The transport split the input (lwIP's small windows on a device): the
+    // first line went out when its read's hooks returned, so nothing was
+    // queued before the long one, and it was sent at once.
+    EXPECT_LT(c.left_queued[1], 5001u);
+  }
   c.close();
   f.close();
 }

@@ -26,7 +26,9 @@
 /// builds that have no build_config.hpp (ports/cortex-m4/Makefile).
 #ifndef ASYNCORE_HAS_TLS
 #define ASYNCORE_HAS_TLS 0
+/// ASYNCORE_HAS_TLS_OPENSSL: 1 when the OpenSSL engine was built (build_config.hpp), else 0.
 #define ASYNCORE_HAS_TLS_OPENSSL 0
+/// ASYNCORE_HAS_TLS_MBEDTLS: 1 when the mbedTLS engine was built (build_config.hpp), else 0.
 #define ASYNCORE_HAS_TLS_MBEDTLS 0
 #endif
 

@@ -16,6 +16,7 @@
 //
 // The certificates come from tests/tls/make_certs.sh, in the directory named
 // by ASYNCORE_FUZZ_TLS_CERTS (ci/fuzz makes them).
+#include "core.hpp"
 #include "tls/engine.hpp"
 
 #include <asyncore/tls.hpp>
@@ -63,12 +64,12 @@ std::shared_ptr<ad::tls_engine_context> make(asyncore::tls_engine e, asyncore::t
   if (!ec && role == asyncore::tls_role::server)
     ctx->use_certificate_pem(slurp(dir + "/server.pem"), slurp(dir + "/server.key"), ec);
   if (!ec) ctx->prepare(ec);
-  if (ec || !ctx->config().built) {
+  if (ec || !asyncore::detail::core::tls_settings(*ctx).built) {
     std::fprintf(stderr, "fuzz_tls_records: %s context: %s %s\n", asyncore::tls_engine_name(e), ec.message().c_str(),
                  ctx->error_reason().c_str());
     std::abort();
   }
-  return ctx->config().built;
+  return asyncore::detail::core::tls_settings(*ctx).built;
 }
 
 // One side of a connection over memory.

@@ -595,7 +595,7 @@ TEST_P(Tls, server_against_openssl_s_client) {
 }
 
 // build_config.hpp's macros say what tls_available() says at run time.
-TEST(TlsBuild, has_tls_macros_match_the_engines) {
+TEST_P(Tls, has_tls_macros_match_the_engines) {
   static_assert(ASYNCORE_HAS_TLS == 1, "this suite is built only with a TLS engine");
   EXPECT_EQ(tls_available(tls_engine::openssl), ASYNCORE_HAS_TLS_OPENSSL == 1);
   EXPECT_EQ(tls_available(tls_engine::mbedtls), ASYNCORE_HAS_TLS_MBEDTLS == 1);

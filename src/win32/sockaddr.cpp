@@ -5,6 +5,13 @@
 // AF_UNIX is not offered on Windows by this layer (capabilities::local is
 // false): Winsock has it only since Windows 10 1803, without datagrams or
 // abstract names, and select/WSAPoll support for it varies by release.
+//
+// "localhost" (and names under ".localhost") is answered here with the
+// loopback address, without getaddrinfo: Windows' own resolver does the same
+// since Windows 7 (it answers localhost inside the DNS client, not from the
+// hosts file), and RFC 6761 6.3 asks resolver libraries to. Wine's
+// getaddrinfo, which this layer also runs on, once took more than 30 s to
+// answer it on a loaded machine (the resolve timed out in CI).
 #include "platform.hpp"
 #include "winsock.hpp"
 
@@ -16,6 +23,19 @@
 namespace asyncore {
 namespace detail {
 namespace win32 {
+
+// "localhost", "LocalHost.", "a.localhost": RFC 6761's localhost names.
+bool is_localhost(std::string_view host) noexcept {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  const std::string_view name = "localhost";
+  if (host.size() < name.size()) return false;
+  const std::string_view tail = host.substr(host.size() - name.size());
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = tail[i] >= 'A' && tail[i] <= 'Z' ? static_cast<char>(tail[i] - 'A' + 'a') : tail[i];
+    if (c != name[i]) return false;
+  }
+  return host.size() == name.size() || host[host.size() - name.size() - 1] == '.';
+}
 
 int native_family(family f) noexcept {
   switch (f) {
@@ -90,6 +110,7 @@ address resolve(std::string_view host, std::uint16_t port, family f, std::error_
     ec = make_error_code(errc::invalid_address);
     return address();
   }
+  if (win32::is_localhost(host)) return address::loopback(f == family::inet6 ? family::inet6 : family::inet, port);
   ec = win32::ensure_started();
   if (ec) return address();
   addrinfo hints;

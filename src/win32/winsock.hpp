@@ -31,6 +31,7 @@
 #include <asyncore/socket.hpp>
 
 #include <cstdint>
+#include <string_view>
 #include <system_error>
 #include <type_traits>
 
@@ -105,6 +106,7 @@ bool to_native(const address& a, sockaddr_storage& ss, int& len, std::error_code
 address from_native(const sockaddr* sa, int len) noexcept;
 /// AF_INET / AF_INET6 for family::inet / inet6, 0 otherwise.
 int native_family(family f) noexcept;
+bool is_localhost(std::string_view host) noexcept;  // RFC 6761 localhost names (sockaddr.cpp)
 
 // -- time (clock.cpp) ----------------------------------------------------------
 /// Sleeps at least `us` microseconds, rounded up to a millisecond (us < 0:

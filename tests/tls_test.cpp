@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // TLS (issue 13) against real peers we did not write: Python's ssl module
 // (tests/tls/peer.py) and the openssl command (s_server, s_client), with
-// certificates made at test time by the openssl command
-// (tests/tls/make_certs.sh). Every test runs once per engine built
+// certificates made by the openssl command
+// (tests/tls/make_certs.sh, at build time). Every test runs once per engine built
 // (OpenSSL, mbedTLS); each wait is bounded by loop_until's deadline.
 #include <asyncore/async_chat.hpp>
 #include <asyncore/asyncore.hpp>
@@ -13,7 +13,6 @@
 #include "posix/process.hpp"
 #include "support.hpp"
 
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,15 +33,13 @@ namespace {
 
 const std::string tls_dir = std::string(ASYNCORE_TEST_SOURCE_DIR) + "/tls";
 
-// The certificates, made once per test process into a temporary directory.
+// The certificates: made at build time by tests/tls/make_certs.sh into
+// ASYNCORE_TEST_CERT_DIR (tests/CMakeLists.txt), the same set the pair
+// tests use; empty when they are missing.
 const std::string& certs() {
   static const std::string dir = [] {
-    char tmpl[] = "/tmp/asyncore-tls-XXXXXX";
-    const char* d = ::mkdtemp(tmpl);
-    if (!d) return std::string();
-    const std::string cmd = "sh " + tls_dir + "/make_certs.sh " + d + " >/dev/null";
-    if (std::system(cmd.c_str()) != 0) return std::string();
-    return std::string(d);
+    const std::string d = ASYNCORE_TEST_CERT_DIR;
+    return ::access((d + "/ca.pem").c_str(), R_OK) == 0 ? d : std::string();
   }();
   return dir;
 }

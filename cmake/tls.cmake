@@ -5,9 +5,10 @@
 #            so one test binary covers both; nothing found: no TLS.
 #            Only on native builds of the POSIX platform and of lwIP's
 #            stack on the host (the engines need no socket: the TLS layer
-#            feeds them from the channel); cross builds (Windows, ARM,
-#            Cortex-M) have no TLS library in their sysroot yet: there auto
-#            is off.
+#            feeds them from the channel), and on any build given an mbedTLS
+#            source tree: cross builds (Windows, ARM, Cortex-M) have no TLS
+#            library in their sysroot, so there mbedTLS is built from
+#            ASYNCORE_MBEDTLS_SOURCE_DIR (cmake/mbedtls_source.cmake).
 #   openssl  OpenSSL only (an error if it is missing); likewise mbedtls.
 #   off      no TLS: the library is built exactly as without this file.
 # Sets ASYNCORE_TLS_ENGINES (the engines built) and adds src/tls/ to the
@@ -19,9 +20,12 @@ set_property(CACHE ASYNCORE_TLS PROPERTY STRINGS auto mbedtls openssl off)
 set(ASYNCORE_TLS_ENGINES "")
 set(_asyncore_want_openssl OFF)
 set(_asyncore_want_mbedtls OFF)
+set(ASYNCORE_MBEDTLS_SOURCE_DIR "" CACHE PATH "Build mbedTLS from this source tree (ci/fetch-mbedtls)")
 if(ASYNCORE_TLS STREQUAL "auto")
   if(ASYNCORE_PLATFORM_RESOLVED MATCHES "^(posix|lwip)$" AND NOT CMAKE_CROSSCOMPILING)
     set(_asyncore_want_openssl AUTO)
+    set(_asyncore_want_mbedtls AUTO)
+  elseif(ASYNCORE_MBEDTLS_SOURCE_DIR)
     set(_asyncore_want_mbedtls AUTO)
   endif()
 elseif(ASYNCORE_TLS STREQUAL "openssl")
@@ -49,7 +53,11 @@ if(_asyncore_want_openssl)
     message(FATAL_ERROR "ASYNCORE_TLS=openssl: OpenSSL not found (Debian: apt-get install libssl-dev)")
   endif()
 endif()
-if(_asyncore_want_mbedtls)
+if(_asyncore_want_mbedtls AND ASYNCORE_MBEDTLS_SOURCE_DIR)
+  include(${CMAKE_CURRENT_LIST_DIR}/mbedtls_source.cmake)
+  list(APPEND ASYNCORE_TLS_ENGINES mbedtls)
+  list(APPEND _asyncore_tls_libs asyncore_mbedtls)
+elseif(_asyncore_want_mbedtls)
   find_path(ASYNCORE_MBEDTLS_INCLUDE mbedtls/ssl.h)
   find_library(ASYNCORE_MBEDTLS_TLS mbedtls)
   find_library(ASYNCORE_MBEDTLS_X509 mbedx509)

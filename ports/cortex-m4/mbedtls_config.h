@@ -19,9 +19,12 @@
  *     (MBEDTLS_SSL_SERVER_NAME_INDICATION, sent by mbedtls_ssl_set_hostname),
  *     verification with the host name check, ctr_drbg seeded from the
  *     entropy module, mbedtls_strerror's texts (MBEDTLS_ERROR_C: handle_error
- *     carries the engine's reason; about 2 KiB of flash in this
- *     configuration, define MBEDTLS_ERROR_STRERROR_DUMMY instead of
- *     MBEDTLS_ERROR_C to save it and get empty reasons);
+ *     carries the engine's reason, e.g. "SSL - A fatal alert message was
+ *     received from our peer"; 11 KiB of flash here, the largest single
+ *     object of mbedTLS in ci/cortex-m's report. Replacing MBEDTLS_ERROR_C
+ *     with MBEDTLS_ERROR_STRERROR_DUMMY saves it: the tls_errc codes stay, and
+ *     so do certificate_verify_failed's reasons, which come from the X.509
+ *     module, but the other reasons are empty);
  *   - no net_sockets (asyncore's TLS layer does the socket I/O), no timing
  *     module, no time at all (MBEDTLS_HAVE_TIME off), no threading.
  *
@@ -52,8 +55,9 @@
  *   MBEDTLS_SSL_IN_CONTENT_LEN 4096: the largest record, and the largest
  *     handshake message (a peer's certificate chain!), this side accepts. TLS
  *     allows 16 KiB, and peers send that much when their application writes
- *     that much at once; a larger record is a protocol_error for that channel
- *     (handle_error; the other channels go on). So 4 KiB suits peers you
+ *     that much at once; a larger record cuts that channel off (handle_error
+ *     with protocol_error, or handshake_failed during the handshake; the
+ *     other channels go on). So 4 KiB suits peers you
  *     control (your own cloud endpoint or broker, messages below 4 KiB,
  *     certificate chains below 4 KiB) or peers that agree to a smaller
  *     record size through the max_fragment_length extension (RFC 6066,
@@ -129,7 +133,12 @@
 #define MBEDTLS_ERROR_C
 
 /* ECDHE-RSA and RSA certificates (PKCS#1 v1.5 and PSS signatures), for a
- * client whose servers present RSA chains: about 7 KiB more flash. */
+ * client whose servers present RSA chains. Define ASYNCORE_CM4_TLS_RSA for
+ * every file that includes this configuration (mbedTLS's and
+ * src/tls/mbedtls_engine.cpp: CMAKE_C_FLAGS and CMAKE_CXX_FLAGS), or copy
+ * this file and define the macros of the first branch there. It takes
+ * 11.6 KiB more flash (mbedTLS 63.5 -> 75.1 KB in asyncore_tls_firmware.elf:
+ * RSA, PKCS#1, more of bignum and error). */
 #if defined(ASYNCORE_CM4_TLS_RSA)
 #define MBEDTLS_RSA_C
 #define MBEDTLS_PKCS1_V15

@@ -51,10 +51,11 @@ endif()
 
 # The TLS image needs what cmake/tls.cmake decides, which is included after
 # this file: defined at the end of the top directory.
-set(ASYNCORE_CM4_TLS_HEAP_SIZE 65536 CACHE STRING "Heap bytes the TLS firmware image reserves (board.ld)")
 function(_asyncore_cm4_tls_firmware)
   if(NOT "mbedtls" IN_LIST ASYNCORE_TLS_ENGINES OR NOT TARGET asyncore_mbedtls)
-    message(STATUS "asyncore: no TLS firmware image (needs mbedTLS built from ASYNCORE_MBEDTLS_SOURCE_DIR)")
+    # (Reads the preset's ASYNCORE_MBEDTLS_CONFIG_FILE, which only an mbedTLS built here uses.)
+    message(STATUS "asyncore: no TLS firmware image (needs mbedTLS built from ASYNCORE_MBEDTLS_SOURCE_DIR "
+      "with ${ASYNCORE_MBEDTLS_CONFIG_FILE})")
     return()
   endif()
   find_program(ASYNCORE_OPENSSL_COMMAND openssl)
@@ -85,7 +86,7 @@ function(_asyncore_cm4_tls_firmware)
     # A TLS connection takes about 26 KB of heap in this configuration
     # (ci/cortex-m computes it): 64 KiB for the server's and the client's
     # connections, the two contexts and the handshake's temporaries.
-    -Wl,--defsym=asyncore_heap_size=${ASYNCORE_CM4_TLS_HEAP_SIZE}
+    -Wl,--defsym=asyncore_heap_size=65536
     -Wl,--print-memory-usage)
   if(CMAKE_SIZE)
     add_custom_command(TARGET asyncore_tls_firmware POST_BUILD

@@ -45,8 +45,8 @@
  * e.g. in a file named by MBEDTLS_USER_CONFIG_FILE.
  *
  * Record buffers (the RAM trade-off): mbedTLS keeps one input and one output
- * record buffer per connection, each about its CONTENT_LEN plus 29..100 bytes
- * of header and cipher overhead (ci/cortex-m prints the exact figures):
+ * record buffer per connection, each its CONTENT_LEN plus 45 bytes of
+ * header and cipher overhead here (ci/cortex-m prints the figures):
  *   MBEDTLS_SSL_OUT_CONTENT_LEN 2048: records this side sends carry at most
  *     2 KiB of plaintext; always safe (asyncore's send() then takes at most
  *     2 KiB at a time, the peer takes any record size), a little more
@@ -57,12 +57,14 @@
  *     allows 16 KiB, and peers send that much when their application writes
  *     that much at once; a larger record cuts that channel off (handle_error
  *     with protocol_error, or handshake_failed during the handshake; the
- *     other channels go on). So 4 KiB suits peers you
- *     control (your own cloud endpoint or broker, messages below 4 KiB,
- *     certificate chains below 4 KiB) or peers that agree to a smaller
+ *     other channels go on; mbedTLS 2.28's reason reads "SSL - Bad input
+ *     parameters to function"). So 4 KiB suits peers you control (your
+ *     own endpoint or broker, writing less than 4 KiB at a time, with a
+ *     certificate chain below 4 KiB) or peers that agree to a smaller
  *     record size through the max_fragment_length extension (RFC 6066,
  *     MBEDTLS_SSL_MAX_FRAGMENT_LENGTH below: a server here honours a
- *     client's request). For arbitrary peers define MBEDTLS_SSL_IN_CONTENT_LEN
+ *     client's request; `openssl s_client -maxfraglen 4096` does ask). For
+ *     arbitrary peers define MBEDTLS_SSL_IN_CONTENT_LEN
  *     16384 (-D or MBEDTLS_USER_CONFIG_FILE): 12 KiB more per connection.
  * Both may be set with -D (they are only defaulted here).
  *

@@ -18,7 +18,8 @@ DIR holds tests/tls/make_certs.sh's certificates (made at build time).
 Cases (each a ctest test tls/examples_peers_CASE):
   echo_1MiB      1 MiB of random bytes through tls_echo_server, sent and read
                  back in random pieces by a Python ssl client; close_notify
-                 both ways
+                 both ways; then the same through tls_client's standard input
+                 and output
   concurrent_20  20 Python ssl clients at once, 64 KiB each
   s_client       `openssl s_client` (verifying the server and its name)
                  through tls_echo_server: a line comes back, s_client ends
@@ -304,7 +305,17 @@ def case_echo_1MiB(engine):
         data = random.Random(1).randbytes(1 << 20)
         t0 = time.monotonic()
         echo_through(port, data, 2)
-        say("  1 MiB echoed in %.2f s, close_notify both ways" % (time.monotonic() - t0))
+        say("  Python's ssl: 1 MiB echoed in %.2f s, close_notify both ways" % (time.monotonic() - t0))
+        # The same bytes through tls_client's standard input and output (binary
+        # on Windows: no CR/LF translation; read by its input thread there).
+        t0 = time.monotonic()
+        status, out, err = run_client(
+            example(A.client, "--engine", engine, "--ca", cert("ca.pem"), "--host", "localhost", "127.0.0.1", port),
+            "tls_client", data)
+        check(status == 0, "tls_client with 1 MiB: status %s: %s" % (status, short(err)))
+        check(out == data, "tls_client's output differs from its input: %d of %d bytes%s" % (
+            len(out), len(data), "" if len(out) != len(data) else " (different bytes)"))
+        say("  tls_client: 1 MiB in and out in %.2f s, status 0" % (time.monotonic() - t0))
     finally:
         stop_echo_server(srv)
 

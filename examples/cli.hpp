@@ -22,6 +22,11 @@
 #include <cstring>
 #include <string>
 
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#endif
+
 namespace example_cli {
 
 constexpr int exit_ok = 0;       // done, or stopped by SIGTERM/SIGINT
@@ -82,6 +87,17 @@ class command_line {
   const char* name_;
   const char* usage_;
 };
+
+// Standard input and output carry the bytes as they are. On Windows the C
+// runtime opens them in text mode (LF written as CR LF, CR LF read as LF, ^Z
+// read as the end), which corrupts binary data; elsewhere there is no
+// difference and this does nothing.
+inline void binary_stdio() {
+#ifdef _WIN32
+  _setmode(_fileno(stdin), _O_BINARY);
+  _setmode(_fileno(stdout), _O_BINARY);
+#endif
+}
 
 // A TCP port: decimal digits only, 0..65535.
 inline bool parse_port(const char* text, std::uint16_t& port) {

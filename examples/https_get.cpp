@@ -146,6 +146,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "https_get: %s: %s %s\n", ca.c_str(), ec.message().c_str(), ctx.error_reason().c_str());
     return example_cli::exit_failure;
   }
+  example_cli::binary_stdio();  // the body as it came (Windows: no CR/LF translation)
   asyncore::socket_map map;
   https_get client(&map, host, path);
   const asyncore::address a = asyncore::address::resolve(host, port, asyncore::family::inet, ec);

@@ -10,11 +10,16 @@
 // sends to standard output. At the end of standard input, once all of it
 // went out, it sends close_notify and waits for the server to finish.
 //
+// Standard input comes through the loop: a file_dispatcher where the
+// platform can poll files (POSIX); on Windows, where it cannot, a thread
+// reads it and hands each piece to the loop with call_soon_threadsafe (as
+// examples/gui_thread does). Standard input and output are in binary mode
+// (example_cli::binary_stdio: no CR/LF translation of the data on Windows).
+//
 // Exit status: 0 the server closed cleanly (close_notify); 1 a verification
 // or handshake failure, a connection error, or an end of stream without
 // close_notify (a truncation), each with a message on stderr; 2 bad arguments.
 #include <asyncore/asyncore.hpp>
-#include <asyncore/file_dispatcher.hpp>
 #include <asyncore/tls.hpp>
 
 #include "cli.hpp"
@@ -23,9 +28,23 @@
 #include <cstring>
 #include <string>
 
+#if ASYNCORE_HAS_FILE_DISPATCHER
+#include <asyncore/file_dispatcher.hpp>
+#elif defined(_WIN32)
+#include <io.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#else
+#error "tls_client reads standard input with file_dispatcher or, on Windows, a thread"
+#endif
+
 namespace {
 
 int g_status = example_cli::exit_failure;
+// Standard input not yet sent that the client holds at most (back-pressure).
+constexpr std::size_t input_limit = 256u << 10;
 
 class tls_client : public asyncore::dispatcher {
  public:
@@ -33,13 +52,16 @@ class tls_client : public asyncore::dispatcher {
   std::string out;        // standard input not sent yet
   bool input_done = false;
   asyncore::dispatcher* input = nullptr;  // closed with us: the loop then ends
+  void (*on_sent)(std::size_t) = nullptr;  // the input thread's back-pressure (Windows)
 
   bool readable() override { return true; }
   bool writable() override { return connecting || !out.empty(); }
   void handle_connect() override {}  // after the handshake and the verification
   void handle_write() override {
     std::error_code ec;
-    out.erase(0, send(out.data(), out.size(), ec));
+    const std::size_t n = send(out.data(), out.size(), ec);
+    out.erase(0, n);
+    if (n && on_sent) on_sent(n);
     finish_if_done();
   }
   void handle_read() override {
@@ -68,6 +90,12 @@ class tls_client : public asyncore::dispatcher {
     close();
     if (input) input->close();
   }
+  // All of standard input has come (its end).
+  void input_ended() {
+    input_done = true;
+    interest_changed();
+    if (asyncore::tls_established(*this)) finish_if_done();
+  }
   // All of standard input went out: close_notify; the server answers with its own.
   void finish_if_done() {
     if (input_done && out.empty() && asyncore::tls_established(*this)) {
@@ -77,12 +105,13 @@ class tls_client : public asyncore::dispatcher {
   }
 };
 
+#if ASYNCORE_HAS_FILE_DISPATCHER
 // Standard input, through the loop.
 class input : public asyncore::file_dispatcher {
  public:
   input(tls_client& c, asyncore::socket_map* map, std::error_code& ec) : file_dispatcher(0, map, ec), c_(c) {}
   // Reads only while the client has taken the last piece (back-pressure).
-  bool readable() override { return c_.out.size() < (256u << 10); }
+  bool readable() override { return c_.out.size() < input_limit; }
   bool writable() override { return false; }
   void handle_read() override {
     char buf[16384];
@@ -92,14 +121,71 @@ class input : public asyncore::file_dispatcher {
   }
   void handle_close() override {
     close();
-    c_.input_done = true;
-    c_.interest_changed();
-    if (asyncore::tls_established(c_)) c_.finish_if_done();
+    c_.input_ended();
   }
 
  private:
   tls_client& c_;
 };
+#else
+// Standard input, read by a thread of its own (Windows cannot poll a pipe or
+// a console with the sockets): each piece is posted to the loop, at most
+// input_limit bytes ahead of what went out. The state is never destroyed:
+// the thread may still be blocked in a read when main returns (the process
+// ends it), and main detaches it from the map first (detach()).
+struct input_thread {
+  std::mutex m;
+  std::condition_variable cv;
+  std::size_t pending = 0;  // posted and not sent yet
+  asyncore::socket_map* map = nullptr;
+  tls_client* client = nullptr;
+
+  static input_thread& get() {
+    static input_thread& t = *new input_thread;
+    return t;
+  }
+  static void sent(std::size_t n) {
+    input_thread& t = get();
+    std::lock_guard<std::mutex> lock(t.m);
+    t.pending -= n < t.pending ? n : t.pending;
+    t.cv.notify_one();
+  }
+  void start(tls_client& c, asyncore::socket_map* m) {
+    client = &c;
+    map = m;
+    c.on_sent = &input_thread::sent;
+    std::thread([this] { run(); }).detach();
+  }
+  // From main, after the loop: nothing is posted to the map any more.
+  void detach() {
+    std::lock_guard<std::mutex> lock(m);
+    map = nullptr;
+    cv.notify_one();
+  }
+  void run() {
+    for (;;) {
+      std::string piece(16384, '\0');
+      const int n = _read(0, &piece[0], static_cast<unsigned>(piece.size()));
+      piece.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+      std::unique_lock<std::mutex> lock(m);
+      cv.wait(lock, [&] { return !map || pending < input_limit; });
+      if (!map) return;
+      pending += piece.size();
+      tls_client* c = client;
+      std::error_code ec;
+      if (piece.empty()) {  // the end (or an error) of standard input
+        asyncore::call_soon_threadsafe([c] { c->input_ended(); }, map, ec);
+        return;
+      }
+      asyncore::call_soon_threadsafe([c, piece = std::move(piece)] {
+        c->out.append(piece);
+        c->interest_changed();
+      }, map, ec);
+      if (ec) return;
+    }
+  }
+};
+#endif
 
 const char usage[] =
     "usage: tls_client --ca FILE [--host NAME] [--engine openssl|mbedtls] HOST PORT\n"
@@ -146,6 +232,7 @@ int main(int argc, char** argv) {
   if (ca.empty()) return cli.usage_error("--ca FILE is required");
   if (positional != 2) return cli.usage_error("HOST and PORT are required");
   if (name.empty()) name = host;
+  example_cli::binary_stdio();  // the data as it is (Windows: no CR/LF translation)
 
   asyncore::tls_context ctx(asyncore::tls_role::client, engine);
   std::error_code ec;
@@ -166,13 +253,20 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tls_client: %s:%u: %s\n", host.c_str(), port, ec.message().c_str());
     return example_cli::exit_failure;
   }
+#if ASYNCORE_HAS_FILE_DISPATCHER
   input in(client, &map, ec);
   client.input = &in;
   if (ec) {
     std::fprintf(stderr, "tls_client: standard input: %s\n", ec.message().c_str());
     return example_cli::exit_failure;
   }
+#else
+  input_thread::get().start(client, &map);
+#endif
   asyncore::loop(30.0, asyncore::backend::poll, &map, std::nullopt, ec);
   if (ec) std::fprintf(stderr, "tls_client: %s\n", ec.message().c_str());
+#if !ASYNCORE_HAS_FILE_DISPATCHER
+  input_thread::get().detach();
+#endif
   return g_status;
 }

@@ -541,6 +541,8 @@ def main():
         data["tls_measure"] = tls_measure(bd, certs)
     finally:
         kill_children()
+    with open("/proc/loadavg") as f:
+        info["load average at end"] = " ".join(f.read().split()[:3])
     cmd = "bench/tls/tls_bench.py" + (" --quick" if a.quick else "") + (f" --rounds {a.rounds}" if a.rounds else "")
     data["meta"] = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

@@ -205,7 +205,11 @@ void tls_context::prepare(std::error_code& ec) {
 namespace detail {
 namespace {
 
-constexpr std::size_t in_capacity = 16 * 1024;   // one socket read of ciphertext
+// The ciphertext read ahead of the engine (wire::in): one socket read holds
+// a small record whole (a 1 KiB message's is 1,045 to 1,050 bytes) and a
+// large record's header; a large record's body is read straight into the
+// engine's buffer (wire::take), so at most this much of it is copied.
+constexpr std::size_t in_capacity = 2 * 1024;
 constexpr std::size_t max_plain_write = 16 * 1024;  // one record per send
 
 bool would_block(const std::error_code& ec) {
@@ -213,9 +217,11 @@ bool would_block(const std::error_code& ec) {
          ec == std::errc::interrupted;
 }
 
-class tls_channel final : public tls_transport {
+class tls_channel final : public tls_transport, public wire_port {
  public:
   enum class phase : std::uint8_t { connecting, handshaking, open, failed };
+  /// What the last socket read through the port came to.
+  enum class rx : std::uint8_t { none, data, would_block, end, error };
 
   std::shared_ptr<tls_engine_context> ctx;  // declared first: outlives the session
   wire w;
@@ -229,12 +235,65 @@ class tls_channel final : public tls_transport {
   bool notify_sent = false;       // ours (tls_shutdown)
   bool user_r = false;
   bool user_w = false;
+  rx rx_state = rx::none;
+  std::error_code rx_error;  // with rx::error
+  std::error_code tx_error;  // a send through the port failed: the next flush reports it
+  dispatcher* owner = nullptr;
   timer hs_timer;
+
+  // The wire's socket side (wire_port): the engine's reads and writes of
+  // ciphertext reach the socket from inside its calls, without a copy.
+  std::size_t receive(char* dst, std::size_t n) noexcept override {
+    std::error_code ec;
+    const std::size_t k = owner->socket().recv(dst, n, ec);
+    if (ec) {
+      rx_state = would_block(ec) ? rx::would_block : rx::error;
+      rx_error = ec;
+      return 0;
+    }
+    if (k == 0) {
+      rx_state = rx::end;
+      return 0;
+    }
+    rx_state = rx::data;
+    starved = false;
+    return k;
+  }
+
+  std::size_t transmit(const char* src, std::size_t n) noexcept override {
+    if (tx_error) return 0;
+    std::error_code ec;
+    const std::size_t k = owner->socket().send(src, n, ec);
+    if (ec) {
+      if (!would_block(ec)) tx_error = ec;
+      return 0;
+    }
+    return k;
+  }
+
+  // After an engine call that wants ciphertext: reads some into `in` when
+  // the engine did not get as far as the socket itself (it stopped at a
+  // record that needs no answer, with or without more held). Returns what
+  // the last read came to.
+  rx after_want_read() {
+    if (rx_state != rx::none) return rx_state;
+    if (w.in_avail() != 0 && ++idle_spins < 64) return rx::data;  // the engine takes from `in` first
+    if (w.in_avail() == 0) w.in_pos = w.in_len = 0;
+    if (w.in_len == w.in_cap) return rx::would_block;  // not reached: the engine takes what is held
+    w.in_len += receive(w.in_buf.get() + w.in_len, w.in_cap - w.in_len);
+    return rx_state;
+  }
+  unsigned idle_spins = 0;
 
   // Sends queued ciphertext until it is all gone or the socket is full
   // (not an error); other errors in `ec`.
   void flush(dispatcher& d, std::error_code& ec) {
     ec.clear();
+    if (tx_error) {
+      ec = tx_error;
+      tx_error.clear();
+      return;
+    }
     while (w.out_avail() != 0) {
       const std::size_t n = d.socket().send(w.out.data() + w.out_pos, w.out_avail(), ec);
       if (ec) {
@@ -248,18 +307,6 @@ class tls_channel final : public tls_transport {
     w.out_pos = 0;
   }
 
-  // One socket read into `in` (empty when called): the bytes read, 0 at end
-  // of stream; would-block and errors in `ec`.
-  std::size_t fill(dispatcher& d, std::error_code& ec) {
-    if (!w.in_buf) {
-      w.in_buf.reset(new char[in_capacity]);
-      w.in_cap = in_capacity;
-    }
-    const std::size_t n = d.socket().recv(w.in_buf.get() + w.in_len, w.in_cap - w.in_len, ec);
-    if (!ec) w.in_len += n;
-    return n;
-  }
-
   std::size_t recv(dispatcher& d, void* buf, std::size_t n, std::error_code& ec) override {
     ec.clear();
     if (ph != phase::open) {
@@ -267,8 +314,10 @@ class tls_channel final : public tls_transport {
       return 0;
     }
     if (peer_closed || n == 0) return 0;
+    idle_spins = 0;
     for (;;) {
       std::size_t got = 0;
+      rx_state = rx::none;
       const tls_io r = s->read(buf, n, got);
       std::error_code fe;
       if (w.out_avail() != 0) flush(d, fe);  // what the read made the engine write
@@ -286,19 +335,21 @@ class tls_channel final : public tls_transport {
         case tls_io::want_read:
           break;
       }
-      const std::size_t k = fill(d, ec);
-      if (ec) {
-        if (would_block(ec)) {
+      switch (after_want_read()) {
+        case rx::data:
+        case rx::none:
+          break;
+        case rx::would_block:
           starved = true;
           ec = std::make_error_code(std::errc::operation_would_block);
-        }
-        return 0;
+          return 0;
+        case rx::end:  // end of stream without close_notify: an end all the same
+          peer_closed = true;
+          return 0;
+        case rx::error:
+          ec = rx_error;
+          return 0;
       }
-      if (k == 0) {  // end of stream without close_notify: an end all the same
-        peer_closed = true;
-        return 0;
-      }
-      starved = false;
     }
   }
 
@@ -395,11 +446,13 @@ class tls_channel final : public tls_transport {
   // Runs the handshake as far as the socket allows.
   unsigned drive(dispatcher& d) {
     kick = false;
+    idle_spins = 0;
     for (;;) {
       std::error_code ec;
       flush(d, ec);
       if (ec) return fail(d, ec, "the TLS handshake's send failed: " + ec.message());
       if (w.out_avail() != 0) return 0;  // wait for writability
+      rx_state = rx::none;
       const tls_io r = s->handshake();
       if (r == tls_io::done) {
         flush(d, ec);  // its errors show at the next read or write
@@ -413,15 +466,19 @@ class tls_channel final : public tls_transport {
       if (r == tls_io::closed) return fail(d, make_error_code(tls_errc::handshake_eof), "TLS handshake failed: " +
                                                    make_error_code(tls_errc::handshake_eof).message());
       if (w.out_avail() != 0) continue;  // send the flight first
-      const std::size_t k = fill(d, ec);
-      if (ec) {
-        if (would_block(ec)) return 0;
-        return fail(d, make_error_code(tls_errc::handshake_eof),
-                    "TLS handshake failed: the connection broke: " + ec.message());
+      switch (after_want_read()) {
+        case rx::data:
+        case rx::none:
+          break;
+        case rx::would_block:
+          return 0;
+        case rx::error:
+          return fail(d, make_error_code(tls_errc::handshake_eof),
+                      "TLS handshake failed: the connection broke: " + rx_error.message());
+        case rx::end:
+          return fail(d, make_error_code(tls_errc::handshake_eof),
+                      "TLS handshake failed: " + make_error_code(tls_errc::handshake_eof).message());
       }
-      if (k == 0)
-        return fail(d, make_error_code(tls_errc::handshake_eof),
-                    "TLS handshake failed: " + make_error_code(tls_errc::handshake_eof).message());
     }
   }
 
@@ -505,6 +562,10 @@ void start_tls(dispatcher& d, tls_context& ctx, std::string_view host, std::erro
     return;
   }
   std::unique_ptr<detail::tls_channel> t(new detail::tls_channel);
+  t->owner = &d;
+  t->w.port = t.get();
+  t->w.in_buf.reset(new char[detail::in_capacity]);
+  t->w.in_cap = detail::in_capacity;
   t->ctx = c.built;
   t->s = t->ctx->open(t->w, std::string(host), ec);
   if (ec || !t->s) {

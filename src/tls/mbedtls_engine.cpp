@@ -5,7 +5,11 @@
 // The ssl context's bio callbacks take from wire::in and append to
 // wire::out: the send callback always takes the whole record, so
 // mbedtls_ssl_write never returns WANT_WRITE and never has to be retried
-// with the same buffer (Mbed-TLS#1539).
+// with the same buffer (Mbed-TLS#1539). mbedTLS asks for a record's header
+// and then for its body: on a channel the wire reads a large body straight
+// into mbedTLS's input buffer and sends a record from its output buffer
+// (src/tls/engine.hpp), so ciphertext is copied no more than by a loop that
+// gives mbedTLS the socket itself.
 #include "engine.hpp"
 
 #include <mbedtls/ctr_drbg.h>

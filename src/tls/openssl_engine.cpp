@@ -4,7 +4,9 @@
 // The SSL object reads and writes through a BIO of our own whose read takes
 // from wire::in and whose write appends to wire::out (no memory BIO, so no
 // buffer of OpenSSL's grows per message); SSL_MODE_RELEASE_BUFFERS lets an
-// idle connection give its record buffers back.
+// idle connection give its record buffers back. On a channel the wire reads
+// a large record's body straight into OpenSSL's read buffer and sends a
+// record from its write buffer (src/tls/engine.hpp): no copy of ours.
 #include "engine.hpp"
 
 #include <openssl/bio.h>

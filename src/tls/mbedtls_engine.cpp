@@ -146,7 +146,11 @@ class mbedtls_session final : public tls_session {
       default:
         break;
     }
-    const std::uint32_t flags = mbedtls_ssl_get_verify_result(&ssl_);
+    std::uint32_t flags = mbedtls_ssl_get_verify_result(&ssl_);
+    // A side that does not verify its peer (a server without client
+    // certificates) has "verification skipped" in its flags: that is no
+    // verification failure (the handshake failed for another reason).
+    if (flags != 0xffffffffu) flags &= ~static_cast<std::uint32_t>(MBEDTLS_X509_BADCERT_SKIP_VERIFY);
     if (r == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (in_handshake && flags != 0 && flags != 0xffffffffu)) {
       failure_.code = make_error_code(tls_errc::certificate_verify_failed);
       char buf[512];

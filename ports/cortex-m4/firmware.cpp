@@ -9,9 +9,7 @@
 // -fno-rtti. With ports/cortex-m4/rtos_glue.c this image links but does not
 // run (no RTOS is packaged here); with a real sys_arch it is a complete
 // program.
-#include "lwip/opt.h"
-#include "lwip/sys.h"
-#include "lwip/tcpip.h"
+#include "start_lwip.hpp"
 
 #include <asyncore/asynchat.hpp>
 #include <asyncore/asyncore.hpp>
@@ -65,16 +63,10 @@ class server : public asyncore::dispatcher {
   }
 };
 
-void tcpip_ready(void* arg) { sys_sem_signal(static_cast<sys_sem_t*>(arg)); }
-
 }  // namespace
 
 int main() {
-  sys_sem_t ready;
-  if (sys_sem_new(&ready, 0) != ERR_OK) return 1;
-  tcpip_init(tcpip_ready, &ready);
-  sys_sem_wait(&ready);
-  sys_sem_free(&ready);
+  if (!cm4::start_lwip()) return 1;
 
   asyncore::socket_map map;
   server<echo_handler> echo(&map, 7);

@@ -21,9 +21,7 @@
 // mbedtls_hardware_poll fails, so tls_context::prepare() fails and neither
 // the server nor the client starts (g_tls_status says why). A real board
 // supplies both.
-#include "lwip/opt.h"
-#include "lwip/sys.h"
-#include "lwip/tcpip.h"
+#include "start_lwip.hpp"
 
 #include <asyncore/asyncore.hpp>
 #include <asyncore/tls.hpp>
@@ -117,16 +115,10 @@ class tls_client : public asyncore::dispatcher_with_send {
   bool done_ = false;
 };
 
-void tcpip_ready(void* arg) { sys_sem_signal(static_cast<sys_sem_t*>(arg)); }
-
 }  // namespace
 
 int main() {
-  sys_sem_t ready;
-  if (sys_sem_new(&ready, 0) != ERR_OK) return 1;
-  tcpip_init(tcpip_ready, &ready);
-  sys_sem_wait(&ready);
-  sys_sem_free(&ready);
+  if (!cm4::start_lwip()) return 1;
 
   asyncore::socket_map map;
   std::error_code ec;

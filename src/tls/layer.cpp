@@ -237,7 +237,7 @@ class tls_channel final : public tls_transport, public wire_port {
   bool user_w = false;
   rx rx_state = rx::none;
   std::error_code rx_error;  // with rx::error
-  std::error_code tx_error;  // a send through the port failed: the next flush reports it
+  std::error_code tx_error;  // a send through the port failed: every later flush reports it
   dispatcher* owner = nullptr;
   timer hs_timer;
 
@@ -290,8 +290,10 @@ class tls_channel final : public tls_transport, public wire_port {
   void flush(dispatcher& d, std::error_code& ec) {
     ec.clear();
     if (tx_error) {
+      // Kept: a hard send error ends the connection's output, and the calls
+      // that flush only to push a record out (send, recv) leave it for the
+      // next call that reports (send, the write event, the handshake).
       ec = tx_error;
-      tx_error.clear();
       return;
     }
     while (w.out_avail() != 0) {

@@ -9,7 +9,7 @@
 // -fno-rtti. With ports/cortex-m4/rtos_glue.c this image links but does not
 // run (no RTOS is packaged here); with a real sys_arch it is a complete
 // program.
-#include "start_lwip.hpp"
+#include "firmware_common.hpp"
 
 #include <asyncore/asynchat.hpp>
 #include <asyncore/asyncore.hpp>
@@ -46,17 +46,9 @@ class line_echo : public asyncore::async_chat {
 };
 
 template <class Handler>
-class server : public asyncore::dispatcher {
+class server : public cm4::listener {
  public:
-  server(asyncore::socket_map* m, std::uint16_t port) : dispatcher(m) {
-    std::error_code ec;
-    create_socket(asyncore::family::inet, asyncore::socket_type::stream, ec);
-    if (ec) return;
-    set_reuse_addr();
-    bind(asyncore::address::any(asyncore::family::inet, port), ec);
-    if (!ec) listen(2, ec);
-    if (ec) close();
-  }
+  using listener::listener;
   void handle_accepted(asyncore::socket sock, const asyncore::address&) override {
     std::error_code ec;
     asyncore::make_owned<Handler>(std::move(sock), map(), ec);

@@ -21,7 +21,7 @@
 // mbedtls_hardware_poll fails, so tls_context::prepare() fails and neither
 // the server nor the client starts (g_tls_status says why). A real board
 // supplies both.
-#include "start_lwip.hpp"
+#include "firmware_common.hpp"
 
 #include <asyncore/asyncore.hpp>
 #include <asyncore/tls.hpp>
@@ -59,17 +59,9 @@ class echo_handler : public asyncore::dispatcher_with_send {
   }
 };
 
-class tls_server : public asyncore::dispatcher {
+class tls_server : public cm4::listener {
  public:
-  tls_server(asyncore::socket_map* m, asyncore::tls_context& ctx) : dispatcher(m), ctx_(ctx) {
-    std::error_code ec;
-    create_socket(asyncore::family::inet, asyncore::socket_type::stream, ec);
-    if (ec) return;
-    set_reuse_addr();
-    bind(asyncore::address::any(asyncore::family::inet, tls_port), ec);
-    if (!ec) listen(2, ec);
-    if (ec) close();
-  }
+  tls_server(asyncore::socket_map* m, asyncore::tls_context& ctx) : listener(m, tls_port), ctx_(ctx) {}
   void handle_accepted(asyncore::socket sock, const asyncore::address&) override {
     std::error_code ec;
     echo_handler* h = asyncore::make_owned<echo_handler>(std::move(sock), map(), ec);

@@ -18,16 +18,7 @@
 
 namespace {
 
-class echo_handler : public asyncore::dispatcher_with_send {
- public:
-  using dispatcher_with_send::dispatcher_with_send;
-  void handle_read() override {
-    char buf[256];
-    std::error_code ec;
-    std::size_t n = recv(buf, sizeof buf, ec);
-    if (n) send(buf, n);
-  }
-};
+using cm4::echo_handler;
 
 class line_echo : public asyncore::async_chat {
  public:

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // asyncore for C++, Cortex-M4 port: what the firmware images (firmware.cpp,
-// tls_firmware.cpp) share: starting lwIP's thread before the loop, and a
-// listening dispatcher.
+// tls_firmware.cpp) share: starting lwIP's thread before the loop, an echo
+// handler and a listening dispatcher.
 #pragma once
 
 #include "lwip/opt.h"
@@ -26,6 +26,18 @@ inline bool start_lwip() {
   sys_sem_free(&ready);
   return true;
 }
+
+/// Python's asyncore echo handler: what it reads it sends back.
+class echo_handler : public asyncore::dispatcher_with_send {
+ public:
+  using dispatcher_with_send::dispatcher_with_send;
+  void handle_read() override {
+    char buf[256];
+    std::error_code ec;
+    std::size_t n = recv(buf, sizeof buf, ec);
+    if (n) send(buf, n);
+  }
+};
 
 /// A TCP listener on every IPv4 address of the device, port `port` (closed
 /// again when it cannot listen); subclasses take the connections in

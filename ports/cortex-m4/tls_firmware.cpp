@@ -42,15 +42,9 @@ namespace {
 constexpr std::uint16_t tls_port = 4433;
 constexpr std::string_view greeting = "hello over TLS\n";
 
-class echo_handler : public asyncore::dispatcher_with_send {
+class echo_handler : public cm4::echo_handler {
  public:
-  using dispatcher_with_send::dispatcher_with_send;
-  void handle_read() override {
-    char buf[256];
-    std::error_code ec;
-    std::size_t n = recv(buf, sizeof buf, ec);
-    if (n) send(buf, n);
-  }
+  using cm4::echo_handler::echo_handler;
   // The client's close_notify (or end of stream): the rest of the echo, then ours.
   void handle_close() override { close_when_done(); }
   void handle_error(const asyncore::error_cause&) override {

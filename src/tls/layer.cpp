@@ -287,7 +287,7 @@ class tls_channel final : public tls_transport, public wire_port {
 
   // Sends queued ciphertext until it is all gone or the socket is full
   // (not an error); other errors in `ec`.
-  void flush(dispatcher& d, std::error_code& ec) {
+  void flush(std::error_code& ec) {
     ec.clear();
     if (tx_error) {
       // Kept: a hard send error ends the connection's output, and the calls
@@ -297,19 +297,19 @@ class tls_channel final : public tls_transport, public wire_port {
       return;
     }
     while (w.out_avail() != 0) {
-      const std::size_t n = d.socket().send(w.out.data() + w.out_pos, w.out_avail(), ec);
-      if (ec) {
-        if (would_block(ec)) ec.clear();
+      const std::size_t n = transmit(w.out.data() + w.out_pos, w.out_avail());
+      if (tx_error) {
+        ec = tx_error;
         return;
       }
-      if (n == 0) return;
+      if (n == 0) return;  // full: the rest goes at the next write event
       w.out_pos += n;
     }
     w.out.clear();
     w.out_pos = 0;
   }
 
-  std::size_t recv(dispatcher& d, void* buf, std::size_t n, std::error_code& ec) override {
+  std::size_t recv(dispatcher& /*d*/, void* buf, std::size_t n, std::error_code& ec) override {
     ec.clear();
     if (ph != phase::open) {
       ec = ph == phase::failed ? s->failure().code : std::make_error_code(std::errc::operation_would_block);
@@ -322,7 +322,7 @@ class tls_channel final : public tls_transport, public wire_port {
       rx_state = rx::none;
       const tls_io r = s->read(buf, n, got);
       std::error_code fe;
-      if (w.out_avail() != 0) flush(d, fe);  // what the read made the engine write
+      if (w.out_avail() != 0) flush(fe);  // what the read made the engine write
       switch (r) {
         case tls_io::done:
           return got;
@@ -355,7 +355,7 @@ class tls_channel final : public tls_transport, public wire_port {
     }
   }
 
-  std::size_t send(dispatcher& d, const void* data, std::size_t n, std::error_code& ec) override {
+  std::size_t send(dispatcher& /*d*/, const void* data, std::size_t n, std::error_code& ec) override {
     ec.clear();
     if (ph != phase::open) {
       ec = ph == phase::failed ? s->failure().code : std::make_error_code(std::errc::operation_would_block);
@@ -365,7 +365,7 @@ class tls_channel final : public tls_transport, public wire_port {
       ec = make_error_code(tls_errc::invalid_state);
       return 0;
     }
-    flush(d, ec);
+    flush(ec);
     if (ec) return 0;
     if (w.out_avail() != 0) {  // the last record is still going out
       ec = std::make_error_code(std::errc::operation_would_block);
@@ -384,7 +384,7 @@ class tls_channel final : public tls_transport, public wire_port {
       return 0;
     }
     std::error_code fe;
-    flush(d, fe);  // a hard error shows at the next call (nothing is left out)
+    flush(fe);  // a hard error shows at the next call (nothing is left out)
     return took;
   }
 
@@ -429,7 +429,7 @@ class tls_channel final : public tls_transport, public wire_port {
         if (flags & pollin) starved = false;
         if (flags & pollout) {
           std::error_code ec;
-          flush(d, ec);
+          flush(ec);
           if (ec) {
             core::deliver_error(d, ec, "send");
             return 0;
@@ -451,17 +451,17 @@ class tls_channel final : public tls_transport, public wire_port {
     idle_spins = 0;
     for (;;) {
       std::error_code ec;
-      flush(d, ec);
+      flush(ec);
       if (ec) return fail(d, ec, "the TLS handshake's send failed: " + ec.message());
       if (w.out_avail() != 0) return 0;  // wait for writability
       rx_state = rx::none;
       const tls_io r = s->handshake();
       if (r == tls_io::done) {
-        flush(d, ec);  // its errors show at the next read or write
+        flush(ec);  // its errors show at the next read or write
         return established(d);
       }
       if (r == tls_io::failed) {
-        flush(d, ec);  // the alert, if the socket takes it
+        flush(ec);  // the alert, if the socket takes it
         const tls_failure f = s->failure();
         return fail(d, f.code, "TLS handshake failed: " + f.code.message() + ": " + f.reason);
       }
@@ -521,7 +521,7 @@ class tls_channel final : public tls_transport, public wire_port {
       s->close_notify();
       notify_sent = true;  // once: a graceful close sends it before close() does
       std::error_code ignored;
-      flush(d, ignored);
+      flush(ignored);
 #if ASYNCORE_HAS_EXCEPTIONS
     } catch (...) {  // out of memory queueing the alert: close without it
     }
@@ -609,7 +609,7 @@ void tls_shutdown(dispatcher& d, std::error_code& ec) {
   if (t->notify_sent) return;
   t->s->close_notify();
   t->notify_sent = true;
-  t->flush(d, ec);  // the rest goes out on writability (the loop waits for it)
+  t->flush(ec);  // the rest goes out on writability (the loop waits for it)
   d.interest_changed();
 }
 

@@ -53,7 +53,6 @@ import argparse
 import os
 import random
 import re
-import select
 import signal
 import socket
 import ssl
@@ -61,6 +60,9 @@ import subprocess
 import sys
 import threading
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree for the import below
+from peer import echo_exchange  # noqa: E402 - tests/tls/peer.py, beside this file
 
 TIMEOUT = 20.0      # one socket operation, one wait for a line
 RUN_TIMEOUT = 30.0  # one run of a client example
@@ -277,19 +279,7 @@ def echo_through(port, data, seed):
     rnd = random.Random(seed)
     raw = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
     s = client_context().wrap_socket(raw, server_hostname="localhost")
-    got = bytearray()
-    k = 0
-    while len(got) < len(data):
-        if k < len(data):
-            n = rnd.randint(1, 20000)
-            s.sendall(data[k:k + n])
-            k += n
-            if not (s.pending() or select.select([s], [], [], 0)[0]):
-                continue
-        chunk = s.recv(rnd.randint(1, 20000))
-        if not chunk:
-            break
-        got += chunk
+    got = echo_exchange(s, data, rnd, rnd)
     if bytes(got) != data:
         raise Failure("the echo differs: %d of %d bytes came back%s" % (
             len(got), len(data), "" if len(got) < len(data) else " (different bytes)"))

@@ -114,6 +114,28 @@ def echo_server(a):
         threading.Thread(target=echo_conn, args=(ctx, c, a.send_first), daemon=True).start()
 
 
+def echo_exchange(s, data, send_rnd, recv_rnd):
+    """Sends `data` over the ssl socket `s` in random pieces (sizes from
+    send_rnd) and reads the echo back in random pieces (from recv_rnd) until
+    all of it came or the stream ended; returns what came back. One thread:
+    it reads whatever is there after each piece, so neither side's buffers
+    fill up. Also used by tests/tls/example_peers.py."""
+    got = bytearray()
+    k = 0
+    while len(got) < len(data):
+        if k < len(data):
+            n = send_rnd.randint(1, 20000)
+            s.sendall(data[k:k + n])
+            k += n
+            if not (s.pending() or select.select([s], [], [], 0)[0]):
+                continue
+        chunk = s.recv(recv_rnd.randint(1, 20000))
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
 def one_client(a, i, results):
     rnd = random.Random(a.seed * 1000 + i)
     data = rnd.randbytes(a.size)
@@ -127,19 +149,7 @@ def one_client(a, i, results):
         # from two threads at once. Send a random piece, read what is there
         # (in random pieces), until the whole echo came back.
         rr = random.Random(a.seed * 7 + i)
-        got = bytearray()
-        k = 0
-        while len(got) < len(data):
-            if k < len(data):
-                n = rnd.randint(1, 20000)
-                s.sendall(data[k:k + n])
-                k += n
-                if not (s.pending() or select.select([s], [], [], 0)[0]):
-                    continue
-            chunk = s.recv(rr.randint(1, 20000))
-            if not chunk:
-                break
-            got += chunk
+        got = echo_exchange(s, data, rnd, rr)
         if bytes(got) != data:
             results[i] = "FAIL %d echo differs (%d of %d bytes)" % (i, len(got), len(data))
             return

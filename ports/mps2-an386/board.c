@@ -17,16 +17,22 @@
  *                             (SysTick wakes the CPU every millisecond to
  *                             count them); interrupts are masked between the
  *                             flag's check and WFI, so none is missed
- *   asyncore_lwip_raw_notify  sets the event flag (from any context: an
- *                             interrupt handler that posted a wake-up)
+ *   asyncore_lwip_raw_notify  sets the event flag (the raw platform's wake-up
+ *                             signal calls it)
  *
- * Interrupt context (SysTick_Handler, ETHERNET_IRQHandler, a notify from an
- * application's interrupt) only counts time and sets mps2_event; lwIP and
- * every handler run in the loop, in thread mode.
+ * Interrupt context (SysTick_Handler, ETHERNET_IRQHandler) only counts time
+ * and sets mps2_event; lwIP and every handler run in the loop, in thread
+ * mode. No interrupt posts to the loop: call_soon_threadsafe takes a spin
+ * lock the loop also takes (docs/lwip.md).
  *
  * The status responder: a UDP port (MPS2_STATUS_PORT, 7777) answers every
  * datagram with one line about the heap and the connections, for the host's
- * RAM-per-connection measurement (tests/mps2):
+ * RAM-per-connection measurement (tests/mps2). It answers when the loop is
+ * idle (asyncore_lwip_raw_idle), never from lwIP's input: that input also
+ * runs inside an iteration (a close or a send in a handler services the
+ * stack), where channels closed in that iteration are not yet freed, and an
+ * answer from there would report a heap that is about to shrink. A request
+ * that arrives while one is pending replaces it (its sender asks again):
  *     heap_in_use=N heap_arena=N tcp_active=N tcp_pcb_size=N rx=N rx_dropped=N tx=N irqs=N
  * heap_in_use is newlib's mallinfo().uordblks (the C++ objects a connection
  * allocates: its dispatcher, its buffers), tcp_active the pcbs on lwIP's
@@ -74,9 +80,24 @@ void mps2_board_clock_start(void) {
   SYST_CSR = 7u; /* processor clock, interrupt, enable */
 }
 
+/* The request waiting for the loop to go idle (one: a newer one replaces it). */
+static struct udp_pcb *g_status_pcb;
+static ip_addr_t g_status_addr;
+static u16_t g_status_port;
+static int g_status_pending;
+
 static void status_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port) {
   (void)arg;
+  (void)pcb;
   pbuf_free(p);
+  ip_addr_copy(g_status_addr, *addr);
+  g_status_port = port;
+  g_status_pending = 1;
+}
+
+static void status_answer(void) {
+  if (!g_status_pending) return;
+  g_status_pending = 0;
   const struct mallinfo mi = mallinfo();
   unsigned active = 0;
   for (struct tcp_pcb *t = tcp_active_pcbs; t != NULL; t = t->next) ++active;
@@ -89,7 +110,7 @@ static void status_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
   struct pbuf *r = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM);
   if (r == NULL) return;
   pbuf_take(r, line, (u16_t)n);
-  udp_sendto(pcb, r, addr, port);
+  udp_sendto(g_status_pcb, r, &g_status_addr, g_status_port);
   pbuf_free(r);
 }
 
@@ -116,6 +137,7 @@ void mps2_board_start(void) {
   }
   struct udp_pcb *status = udp_new();
   if (status && udp_bind(status, IP_ANY_TYPE, MPS2_STATUS_PORT) == ERR_OK) {
+    g_status_pcb = status;
     udp_recv(status, status_recv, NULL);
   } else if (status) {
     udp_remove(status);
@@ -129,6 +151,7 @@ void asyncore_lwip_raw_service(void) {
 }
 
 void asyncore_lwip_raw_idle(u32_t ms) {
+  status_answer(); /* the loop waits: what the last iteration closed is freed */
   const uint32_t start = g_ms;
   while ((uint32_t)(g_ms - start) < ms) {
     __asm volatile("cpsid i" ::: "memory");

@@ -235,10 +235,12 @@ def echo_ram(b):
 
     def settle():
         # Every connection closed on the board too: its pcb off lwIP's active list,
-        # and the heap unchanged over 5 more queries (the map frees a closed
-        # channel's objects after the iteration that closed it). A status query is a
-        # round trip through the loop: polling it is bounded by the round trips
-        # themselves (no sleep), and by a deadline.
+        # and the heap unchanged over 5 more queries. The board answers a query only
+        # when its loop waits (board.c), after the iteration that closed a channel
+        # has freed it; an answer from inside an iteration (lwIP's input also runs
+        # there) once reported the heap of 8 closed, not yet freed channels.
+        # Polling is bounded by the round trips themselves (no sleep), and by a
+        # deadline.
         deadline = time.monotonic() + 20
         st, same = b.status(), 0
         while time.monotonic() < deadline:
@@ -267,7 +269,8 @@ def echo_ram(b):
     # Nothing of a connection stays behind: what the second round leaves is under
     # 64 B in all (a container's growth), not a share per connection.
     if after["heap_in_use"] - before["heap_in_use"] >= min(64, per_heap):
-        raise AssertionError(f"heap in use {after['heap_in_use']} B after closing, {before['heap_in_use']} B before")
+        seen=[b.status() for _ in range(3)]
+        raise AssertionError(f"heap in use {after['heap_in_use']} B after closing, {before['heap_in_use']} B before; {with_k} {after} {seen}")
     print(f"RAM per idle connection (measured on the device, echo_server, {k} connections): "
           f"{per_heap:.0f} B heap (C++ objects) + {pcb} B lwIP tcp_pcb (static pool) "
           f"= {per_heap + pcb:.0f} B, plus one handle record of the raw platform's table; "

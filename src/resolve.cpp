@@ -50,10 +50,11 @@ void resolve(std::string_view host, std::uint16_t port, resolve_callback done, s
   detail::platform::resolve_async(std::string(host), port, f, [r, target](std::error_code ec, address a) {
     // Any thread. The map may be gone by now (the application stopped):
     // then the answer is dropped.
-    const detail::post_target::guard lock(*target);
-    if (!target->map) return;
+    socket_map* map = target->enter();
+    if (!map) return;
     std::error_code pec;  // posting fails only out of memory: the timeout then reports
-    (void)call_soon_threadsafe([r, ec, a] { finish(r, ec, a); }, target->map, pec);
+    (void)call_soon_threadsafe([r, ec, a] { finish(r, ec, a); }, map, pec);
+    target->leave();
   });
 }
 

@@ -23,9 +23,14 @@ socket_map::socket_map() : state_(new detail::map_state) {
 socket_map::~socket_map() {
   {
     // From now on a worker's late answer (resolve) is dropped; one being
-    // posted right now finishes first.
-    const detail::post_target::guard lock(*state_->target);
-    state_->target->map = nullptr;
+    // posted right now finishes first (it may be in its wake-up's system
+    // call: waited for without spinning).
+    detail::post_target& t = *state_->target;
+    {
+      const detail::post_target::guard lock(t);
+      t.map = nullptr;
+    }
+    while (t.posting.load(std::memory_order_acquire) != 0) detail::platform::sleep_us(100);
   }
   state_->close_owned_all();
 }

@@ -155,9 +155,17 @@ struct post_queue {
 /// answer: the map while it lives, null once it is being destroyed. Shared
 /// by the map and the workers, so a late answer is dropped, never posted
 /// into a map that is gone.
+///
+/// The lock covers only the check and the count, never the post itself: a
+/// post ends with a system call (the wake-up signal), which can block, and a
+/// worker whose signal was slow once made the next worker spin on this lock
+/// for the whole 30 s of its resolve (under Wine, in CI). A worker calls
+/// enter(), posts if it got a map, then leave(); the map's destructor
+/// (retire) waits only for the posts already under way.
 struct post_target {
   std::atomic_flag lock = ATOMIC_FLAG_INIT;
-  socket_map* map = nullptr;
+  socket_map* map = nullptr;            // under lock
+  std::atomic<unsigned> posting{0};     // posts between enter() and leave()
   struct guard {
     explicit guard(post_target& t) noexcept : t_(t) {
       while (t_.lock.test_and_set(std::memory_order_acquire)) {
@@ -168,6 +176,13 @@ struct post_target {
     guard& operator=(const guard&) = delete;
     post_target& t_;
   };
+  /// The map, kept alive until leave(); nullptr (and no leave()) once it is gone.
+  socket_map* enter() noexcept {
+    const guard g(*this);
+    if (map) posting.fetch_add(1, std::memory_order_relaxed);
+    return map;
+  }
+  void leave() noexcept { posting.fetch_sub(1, std::memory_order_release); }
 };
 
 /// Unlinks from its owner, takes it off the heap, and recycles it (or, while

@@ -3,6 +3,7 @@
 // tests/<platform>/fault_injection.cpp (which hooks the calls).
 #include "fault_injection.hpp"
 
+#include <condition_variable>
 #include <mutex>
 
 namespace fault {
@@ -23,6 +24,9 @@ struct state {
   std::size_t limit_max = 0;
   int limit_count = 0;
   asyncore::native_handle_type limit_only = any;
+  int hold_op = -1;       // hold(): the operation whose next call waits
+  bool held = false;      // a call is waiting in take()
+  std::condition_variable released;
 };
 
 state& the() {
@@ -54,6 +58,28 @@ void limit_send(std::size_t max, int count, asyncore::native_handle_type only) {
   s.limit_only = only;
 }
 
+void hold(op o) {
+  state& s = the();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  s.hold_op = index(o);
+  s.held = false;
+}
+
+void release() noexcept {
+  state& s = the();
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.hold_op = -1;
+  }
+  s.released.notify_all();
+}
+
+bool holding() noexcept {
+  state& s = the();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  return s.held;
+}
+
 int calls(op o) noexcept {
   state& s = the();
   std::lock_guard<std::mutex> lock(s.mutex);
@@ -77,14 +103,20 @@ void clear() noexcept {
   std::lock_guard<std::mutex> lock(s.mutex);
   for (rule& r : s.rules) r = rule{};
   s.limit_count = 0;
+  s.hold_op = -1;
+  s.released.notify_all();
 }
 
 namespace engine {
 
 bool take(op o, asyncore::native_handle_type h, std::errc& e) noexcept {
   state& s = the();
-  std::lock_guard<std::mutex> lock(s.mutex);
+  std::unique_lock<std::mutex> lock(s.mutex);
   ++s.calls[index(o)];
+  if (s.hold_op == index(o) && !s.held) {
+    s.held = true;  // this call waits; the next ones of `o` do not
+    s.released.wait(lock, [&] { return s.hold_op != index(o); });
+  }
   rule& r = s.rules[index(o)];
   if (r.count <= 0) return false;
   if (r.only != any && r.only != h) return false;
@@ -115,6 +147,9 @@ void reset() noexcept {
     s.injected[i] = 0;
   }
   s.limit_count = 0;
+  s.hold_op = -1;
+  s.held = false;
+  s.released.notify_all();
 }
 
 }  // namespace engine

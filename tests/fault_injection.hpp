@@ -48,6 +48,14 @@ constexpr asyncore::native_handle_type any = asyncore::invalid_handle;
 void fail(op o, std::errc e, int count = 1, int skip = 0, asyncore::native_handle_type only = any);
 /// The next `count` sends (on handle `only`) pass at most `max` bytes on.
 void limit_send(std::size_t max, int count, asyncore::native_handle_type only = any);
+/// The next call of `o` (from any thread) blocks until release(): a system
+/// call that takes its time (a slow wake-up signal). The call is then made.
+/// Replaces an earlier hold; a test releases before its map goes away.
+void hold(op o);
+/// Lets a held call go on (clear() and install() do too).
+void release() noexcept;
+/// True once the held call has started waiting.
+bool holding() noexcept;
 /// Calls of `o` seen since install() (every handle), and failures injected.
 int calls(op o) noexcept;
 int injected(op o) noexcept;

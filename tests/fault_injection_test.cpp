@@ -19,6 +19,7 @@
 
 #include <asyncore/async_chat.hpp>
 #include <asyncore/asyncore.hpp>
+#include <asyncore/resolve.hpp>
 #include <asyncore/timer.hpp>
 
 #include <gtest/gtest.h>
@@ -496,6 +497,32 @@ TEST_P(fault_injection, wake_no_buffer_space) {
     asyncore::poll_once(0.01, be, &g.map, ec);
   }
   EXPECT_EQ(runs.load(), 1);
+}
+
+// A wake-up signal that takes its time (blocked in its system call) holds up
+// only the thread that makes it: a second resolver worker's answer still
+// arrives. The map's lock for its workers was once held across the whole
+// post, signal included, so the second worker spun on it until the first
+// one's signal returned: after the resolve's 30 s, under Wine, in CI.
+TEST_P(fault_injection, slow_wake_holds_up_no_other_resolver_answer) {
+  if (std::string(asyncore::platform_capabilities().platform) == "lwip")
+    GTEST_SKIP() << "lwIP answers numeric hosts in the loop's thread: no worker signals the wake-up";
+  fault::hold(op::wake);
+  int answers = 0;
+  for (const char* host : {"127.0.0.1", "127.0.0.2"}) {
+    asyncore::resolve(
+        host, 80,
+        [&answers](const std::error_code& ec, const asyncore::address&) {
+          EXPECT_FALSE(ec) << ec.message();
+          ++answers;
+        },
+        &g.map, family::inet);
+  }
+  const bool both = run_until([&] { return answers == 2; });
+  const bool held = fault::holding();
+  fault::release();  // before the map goes: its destructor waits for the held post
+  EXPECT_TRUE(held) << "no wake-up signal was held: the case proved nothing";
+  EXPECT_TRUE(both) << answers << " of 2 answers while one worker's wake-up signal was held";
 }
 
 // -- ECONNRESET at each step ------------------------------------------------------------

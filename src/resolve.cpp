@@ -52,9 +52,12 @@ void resolve(std::string_view host, std::uint16_t port, resolve_callback done, s
     // then the answer is dropped.
     socket_map* map = target->enter();
     if (!map) return;
+    struct leave_after {
+      detail::post_target& t;
+      ~leave_after() { t.leave(); }
+    } held{*target};
     std::error_code pec;  // posting fails only out of memory: the timeout then reports
     (void)call_soon_threadsafe([r, ec, a] { finish(r, ec, a); }, map, pec);
-    target->leave();
   });
 }
 

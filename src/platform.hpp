@@ -99,6 +99,20 @@ void wake_drain(handle watch) noexcept;
 /// Closes `signal_end` if it is not `watch` (the channel closes `watch`).
 void wake_close(handle watch, handle signal_end) noexcept;
 
+// -- contexts that post -------------------------------------------------------------
+/// Entered before the map's spin locks (its posted calls, its resolvers'
+/// target) are taken, and left after they are released. Where interrupt
+/// handlers may post (lwIP's raw API on a board), it masks interrupts: a
+/// handler then never spins on a lock held by the code it interrupted, which
+/// on one core would never run again. The token restores what was masked
+/// before (so it nests, and works inside a handler). Where only threads post,
+/// they preempt each other: nothing to do, and the token is 0.
+std::uint32_t mask_interrupts() noexcept;
+void restore_interrupts(std::uint32_t token) noexcept;
+/// True where interrupt handlers may post: the map then keeps a block of
+/// posted calls from the start, so that such a post allocates nothing.
+bool posts_from_interrupts() noexcept;
+
 // -- loop ----------------------------------------------------------------------
 /// The backend's poller, or null with errc::backend_unavailable.
 std::unique_ptr<poller> make_poller(backend b, std::error_code& ec);

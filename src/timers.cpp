@@ -320,13 +320,24 @@ void map_state::ensure_waker() noexcept {
 #else
   waker.reset(new waker_channel(*this, watch, signal_end));
 #endif
+  // Where interrupt handlers may post, one block of posted calls is kept from
+  // now on (run_posted gives emptied blocks back to `spare`): a handler's post
+  // then allocates nothing while fewer than post_block::capacity are queued.
+  post_block* ready = nullptr;
+  if (pf::posts_from_interrupts()) ready = new (std::nothrow) post_block;
   bool signal;
   {
     const post_queue::guard lock(posts);
     posts.signal_end = signal_end;
     posts.wake_ready = true;
     signal = posts.posted;
+    if (ready && !posts.spare) {
+      posts.spare = ready;
+      ++posts.spare_count;
+      ready = nullptr;
+    }
   }
+  delete ready;
   if (signal) pf::wake_signal(signal_end);
 }
 

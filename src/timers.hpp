@@ -26,6 +26,8 @@
 #include <asyncore/socket.hpp>
 #include <asyncore/timer.hpp>
 
+#include "platform.hpp"
+
 #include <atomic>
 #include <memory>
 #include <cstddef>
@@ -139,15 +141,20 @@ struct post_queue {
   native_handle_type signal_end = invalid_handle;
   std::atomic<bool> pending{false};
 
+  /// The lock, with interrupts masked where they may post (platform.hpp).
   struct guard {
-    explicit guard(post_queue& q) noexcept : q_(q) {
+    explicit guard(post_queue& q) noexcept : q_(q), mask_(platform::mask_interrupts()) {
       while (q_.lock.test_and_set(std::memory_order_acquire)) {
       }
     }
-    ~guard() { q_.lock.clear(std::memory_order_release); }
+    ~guard() {
+      q_.lock.clear(std::memory_order_release);
+      platform::restore_interrupts(mask_);
+    }
     guard(const guard&) = delete;
     guard& operator=(const guard&) = delete;
     post_queue& q_;
+    std::uint32_t mask_;
   };
 };
 
@@ -167,14 +174,18 @@ struct post_target {
   socket_map* map = nullptr;            // under lock
   std::atomic<unsigned> posting{0};     // posts between enter() and leave()
   struct guard {
-    explicit guard(post_target& t) noexcept : t_(t) {
+    explicit guard(post_target& t) noexcept : t_(t), mask_(platform::mask_interrupts()) {
       while (t_.lock.test_and_set(std::memory_order_acquire)) {
       }
     }
-    ~guard() { t_.lock.clear(std::memory_order_release); }
+    ~guard() {
+      t_.lock.clear(std::memory_order_release);
+      platform::restore_interrupts(mask_);
+    }
     guard(const guard&) = delete;
     guard& operator=(const guard&) = delete;
     post_target& t_;
+    std::uint32_t mask_;
   };
   /// The map, kept alive until leave(); nullptr (and no leave()) once it is gone.
   socket_map* enter() noexcept {

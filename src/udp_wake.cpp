@@ -49,6 +49,11 @@ void wake_drain(pf::handle h) noexcept {
 
 void wake_close(pf::handle, pf::handle) noexcept {}  // one handle: the channel closes it
 
+// Only threads post here (they preempt each other): no interrupt to mask.
+std::uint32_t mask_interrupts() noexcept { return 0; }
+void restore_interrupts(std::uint32_t) noexcept {}
+bool posts_from_interrupts() noexcept { return false; }
+
 }  // namespace platform
 }  // namespace detail
 }  // namespace asyncore

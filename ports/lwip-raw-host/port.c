@@ -11,6 +11,9 @@
  *                                (a board: WFI until an interrupt)
  *   asyncore_lwip_raw_notify     ends an idle early, from any thread (a board:
  *                                nothing, the interrupt itself ends WFI)
+ *   asyncore_lwip_raw_protect,   nothing here: other threads stand in for
+ *   asyncore_lwip_raw_unprotect  interrupts and preempt each other (a board:
+ *                                mask the interrupts that may post)
  *
  * lwIP runs only in the thread that runs the loop; other threads touch
  * nothing but the wake-up flags and asyncore_lwip_raw_notify. */
@@ -97,3 +100,7 @@ void asyncore_lwip_raw_notify(void) {
   pthread_cond_broadcast(&g_cond);
   pthread_mutex_unlock(&g_mutex);
 }
+
+u32_t asyncore_lwip_raw_protect(void) { return 0; }
+
+void asyncore_lwip_raw_unprotect(u32_t token) { (void)token; }

@@ -18,12 +18,15 @@
  *                             count them); interrupts are masked between the
  *                             flag's check and WFI, so none is missed
  *   asyncore_lwip_raw_notify  sets the event flag (the raw platform's wake-up
- *                             signal calls it)
+ *                             signal calls it, also from an interrupt)
+ *   asyncore_lwip_raw_protect masks interrupts (PRIMASK) around the map's
+ *   asyncore_lwip_raw_unprotect locks, and restores what was masked before
+ *   mps2_tick_hook            when set, SysTick_Handler calls it (tests post
+ *                             from it: a real interrupt handler)
  *
- * Interrupt context (SysTick_Handler, ETHERNET_IRQHandler) only counts time
- * and sets mps2_event; lwIP and every handler run in the loop, in thread
- * mode. No interrupt posts to the loop: call_soon_threadsafe takes a spin
- * lock the loop also takes (docs/lwip.md).
+ * Interrupt context (SysTick_Handler, ETHERNET_IRQHandler) counts time, sets
+ * mps2_event, and may post to the loop (call_soon_threadsafe, request_exit);
+ * lwIP and every handler run in the loop, in thread mode.
  *
  * The status responder: a UDP port (MPS2_STATUS_PORT, 7777) answers every
  * datagram with one line about the heap and the connections, for the host's
@@ -70,7 +73,13 @@ volatile uint32_t mps2_event; /* set in interrupt context, cleared by the loop *
 static struct netif g_eth;
 static int g_eth_up;
 
-void SysTick_Handler(void) { g_ms++; }
+void (*volatile mps2_tick_hook)(void);
+
+void SysTick_Handler(void) {
+  g_ms++;
+  void (*hook)(void) = mps2_tick_hook;
+  if (hook) hook();
+}
 
 u32_t sys_now(void) { return g_ms; }
 
@@ -165,3 +174,11 @@ void asyncore_lwip_raw_idle(u32_t ms) {
 }
 
 void asyncore_lwip_raw_notify(void) { mps2_event = 1; }
+
+u32_t asyncore_lwip_raw_protect(void) {
+  uint32_t primask;
+  __asm volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask)::"memory");
+  return primask;
+}
+
+void asyncore_lwip_raw_unprotect(u32_t token) { __asm volatile("msr primask, %0" ::"r"(token) : "memory"); }

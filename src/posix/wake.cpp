@@ -86,6 +86,11 @@ void wake_close(handle watch, handle signal_end) noexcept {
   if (signal_end != watch && signal_end >= 0) ::close(signal_end);
 }
 
+// Only threads post here (they preempt each other): no interrupt to mask.
+std::uint32_t mask_interrupts() noexcept { return 0; }
+void restore_interrupts(std::uint32_t) noexcept {}
+bool posts_from_interrupts() noexcept { return false; }
+
 }  // namespace platform
 }  // namespace detail
 }  // namespace asyncore

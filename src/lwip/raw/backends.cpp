@@ -132,6 +132,12 @@ void wake_drain(handle h) noexcept {
 
 void wake_close(handle, handle) noexcept {}  // one handle: the channel closes it
 
+// Interrupt handlers may post (call_soon_threadsafe, request_exit): the
+// board masks them around the map's locks (asyncore_lwip_raw_protect).
+std::uint32_t mask_interrupts() noexcept { return asyncore_lwip_raw_protect(); }
+void restore_interrupts(std::uint32_t token) noexcept { asyncore_lwip_raw_unprotect(token); }
+bool posts_from_interrupts() noexcept { return true; }
+
 }  // namespace platform
 }  // namespace detail
 }  // namespace asyncore

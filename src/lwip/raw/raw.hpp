@@ -25,6 +25,11 @@
 //   void asyncore_lwip_raw_notify(void)   ends an idle early; called from any
 //        context (another thread, an interrupt handler) after a wake-up flag
 //        is set (call_soon_threadsafe)
+//   u32_t asyncore_lwip_raw_protect(void) masks the interrupts that may post
+//        (call_soon_threadsafe, request_exit) and returns what to restore:
+//        on a Cortex-M, PRIMASK read, then `cpsid i`; the host: 0 (threads
+//        stand in for interrupts, and preempt each other)
+//   void asyncore_lwip_raw_unprotect(u32_t token)  restores it (PRIMASK)
 // and, optionally, ASYNCORE_LWIP_ENSURE_STARTED() in lwipopts.h (lwip_init
 // and the network interfaces before the first handle is opened).
 #ifndef ASYNCORE_SRC_LWIP_RAW_RAW_HPP
@@ -72,6 +77,8 @@ extern "C" {
 void asyncore_lwip_raw_service(void);
 void asyncore_lwip_raw_idle(u32_t ms);
 void asyncore_lwip_raw_notify(void);
+u32_t asyncore_lwip_raw_protect(void);
+void asyncore_lwip_raw_unprotect(u32_t token);
 }
 
 namespace asyncore {

@@ -92,7 +92,8 @@ if(ASYNCORE_LWIP_FIRMWARE)
     set(_mps2_test_files address_scope asynchat_limit asynchat_terminator asynchat
         dispatcher_with_send graceful_close helpers leak_check resolve stable_predicates water_marks)
     set(_mps2_test_sources ${PROJECT_SOURCE_DIR}/tests/support.cpp
-        ${PROJECT_SOURCE_DIR}/tests/lwip_raw/handle_census.cpp ${_mps2_dir}/test_main.cpp)
+        ${PROJECT_SOURCE_DIR}/tests/lwip_raw/handle_census.cpp ${_mps2_dir}/test_main.cpp
+        ${_mps2_dir}/interrupt_post_test.cpp)
     foreach(t ${_mps2_test_files})
       list(APPEND _mps2_test_sources ${PROJECT_SOURCE_DIR}/tests/${t}_test.cpp)
     endforeach()

@@ -177,7 +177,7 @@ class demo_client : public asyncore::async_chat {
     std::error_code ec;
     create_socket(server.get_family(), asyncore::socket_type::stream, ec);
     if (!ec) connect(server, ec);
-    if (ec) std::printf("%-6s !! connect: %s\n", label_.c_str(), ec.message().c_str());
+    if (ec) std::printf("%-6s !! connect: %s\n", label_.c_str(), asyncore::error_text(ec).c_str());
   }
   void send_line(const std::string& line) {
     std::printf("%-6s -> %s\n", label_.c_str(), line.c_str());
@@ -206,7 +206,7 @@ int run_demo() {
   std::error_code ec;
   chat_server server(asyncore::address("127.0.0.1", 0), &map, ec);
   if (ec) {
-    std::fprintf(stderr, "chat_server: cannot listen: %s\n", ec.message().c_str());
+    std::fprintf(stderr, "chat_server: cannot listen: %s\n", asyncore::error_text(ec).c_str());
     return 1;
   }
   const asyncore::address where("127.0.0.1", server.port());
@@ -287,7 +287,7 @@ int serve(asyncore::backend be, const std::string& host, std::uint16_t port) {
   std::error_code ec;
   chat_server server(asyncore::address(host, port), &map, ec);
   if (ec) {
-    std::fprintf(stderr, "chat_server: %s\n", ec.message().c_str());
+    std::fprintf(stderr, "chat_server: %s\n", asyncore::error_text(ec).c_str());
     return 1;
   }
   std::printf("listening on %s (%s); try: bash -c 'exec 3<>/dev/tcp/%s/%u; cat <&3 & cat >&3'\n",
@@ -298,7 +298,7 @@ int serve(asyncore::backend be, const std::string& host, std::uint16_t port) {
   while (!g_stop && !map.empty()) {
     asyncore::loop(0.2, be, &map, 1, ec);
     if (ec) {
-      std::fprintf(stderr, "chat_server: %s\n", ec.message().c_str());
+      std::fprintf(stderr, "chat_server: %s\n", asyncore::error_text(ec).c_str());
       return 1;
     }
   }

@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
   echo_server server(&map, asyncore::address(host, port), ec);
   server.idle_timeout = idle_timeout;
   if (ec) {
-    std::fprintf(stderr, "echo_server: %s\n", ec.message().c_str());
+    std::fprintf(stderr, "echo_server: %s\n", asyncore::error_text(ec).c_str());
     return 1;
   }
   std::printf("listening on %s (%s)\n", server.socket().getsockname(ec).to_string().c_str(),
@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
   while (!g_stop && !map.empty()) {
     asyncore::loop(0.2, be, &map, 1, ec);
     if (ec) {
-      std::fprintf(stderr, "echo_server: %s\n", ec.message().c_str());
+      std::fprintf(stderr, "echo_server: %s\n", asyncore::error_text(ec).c_str());
       return 1;
     }
   }

@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   std::error_code ec;
   stdin_reader in(0, nullptr, ec);
   if (ec) {
-    std::fprintf(stderr, "file_reader: %s\n", ec.message().c_str());
+    std::fprintf(stderr, "file_reader: %s\n", asyncore::error_text(ec).c_str());
     return example_cli::exit_failure;
   }
   asyncore::loop(30.0, true);

@@ -96,7 +96,7 @@ class connection : public asyncore::async_chat {
     close();
   }
   void handle_error(const asyncore::error_cause& cause) override {
-    gui_->post({event::status, "connection failed: " + (cause.code ? cause.code.message() : cause.what)});
+    gui_->post({event::status, "connection failed: " + (cause.code ? asyncore::error_text(cause.code) : cause.what)});
     close();
   }
   std::string_view type_name() const override { return "connection"; }
@@ -119,7 +119,7 @@ class network {
   void send_line(std::string line) {
     std::error_code ec;
     asyncore::call_soon_threadsafe([this, line = std::move(line)] { conn_.push(line + "\n"); }, &map_, ec);
-    if (ec) gui_->post({event::status, "cannot post: " + ec.message()});
+    if (ec) gui_->post({event::status, "cannot post: " + asyncore::error_text(ec)});
   }
 
   // From the main thread: stop the loop and wait for the thread.
@@ -136,12 +136,12 @@ class network {
     if (!ec) conn_.create_socket(a.get_family(), asyncore::socket_type::stream, ec);
     if (!ec) conn_.connect(a, ec);  // lines posted meanwhile are queued until connected
     if (ec) {
-      gui_->post({event::status, "cannot connect to " + host_ + ": " + ec.message()});
+      gui_->post({event::status, "cannot connect to " + host_ + ": " + asyncore::error_text(ec)});
     } else {
       // Until request_exit, or until the connection is gone (the map is then
       // empty and loop() returns by itself).
       asyncore::loop(asyncore::forever, asyncore::backend::poll, &map_, std::nullopt, ec);
-      if (ec) gui_->post({event::status, "loop failed: " + ec.message()});
+      if (ec) gui_->post({event::status, "loop failed: " + asyncore::error_text(ec)});
     }
     asyncore::close_all(&map_, true);
     gui_->post({event::network_end, {}});

@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
   std::error_code ec;
   http_client client(args[0], port, args[2], ec);
   if (ec) {
-    std::fprintf(stderr, "http_client: %s\n", ec.message().c_str());
+    std::fprintf(stderr, "http_client: %s\n", asyncore::error_text(ec).c_str());
     return example_cli::exit_failure;
   }
   asyncore::loop();

@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
   ctx.load_ca_file(ca, ec);
   if (!ec) ctx.prepare(ec);
   if (ec) {
-    std::fprintf(stderr, "https_get: %s: %s %s\n", ca.c_str(), ec.message().c_str(), ctx.error_reason().c_str());
+    std::fprintf(stderr, "https_get: %s: %s %s\n", ca.c_str(), asyncore::error_text(ec).c_str(), ctx.error_reason().c_str());
     return example_cli::exit_failure;
   }
   example_cli::binary_stdio();  // the body as it came (Windows: no CR/LF translation)
@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
   if (!ec) asyncore::start_tls(client, ctx, host, ec);
   if (!ec) client.connect(a, ec);
   if (ec) {
-    std::fprintf(stderr, "https_get: %s: %s\n", url.c_str(), ec.message().c_str());
+    std::fprintf(stderr, "https_get: %s: %s\n", url.c_str(), asyncore::error_text(ec).c_str());
     return example_cli::exit_failure;
   }
   asyncore::loop(30.0, asyncore::backend::poll, &map, std::nullopt, ec);

@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
   std::error_code ec;
   line_echo_server server(&map, asyncore::address(host, port), ec);
   if (ec) {
-    std::fprintf(stderr, "line_echo_server: %s\n", ec.message().c_str());
+    std::fprintf(stderr, "line_echo_server: %s\n", asyncore::error_text(ec).c_str());
     return 1;
   }
   std::printf("listening on %s (%s)\n", server.socket().getsockname(ec).to_string().c_str(),
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
   while (!g_stop && !map.empty()) {
     asyncore::loop(0.2, be, &map, 1, ec);
     if (ec) {
-      std::fprintf(stderr, "line_echo_server: %s\n", ec.message().c_str());
+      std::fprintf(stderr, "line_echo_server: %s\n", asyncore::error_text(ec).c_str());
       return 1;
     }
   }

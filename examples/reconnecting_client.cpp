@@ -70,7 +70,7 @@ class connection : public asyncore::async_chat {
   }
   void handle_close() override { lost("end of stream"); }
   void handle_error(const asyncore::error_cause& cause) override {
-    lost(cause.code ? cause.code.message() : cause.what);
+    lost(cause.code ? asyncore::error_text(cause.code) : cause.what);
   }
   std::string_view type_name() const override { return "connection"; }
 
@@ -94,7 +94,7 @@ class client {
         host_, port_,
         [this](const std::error_code& ec, const asyncore::address& a) {
           if (ec) {
-            retry("cannot resolve " + host_ + ": " + ec.message());
+            retry("cannot resolve " + host_ + ": " + asyncore::error_text(ec));
             return;
           }
           std::error_code ec2;
@@ -102,7 +102,7 @@ class client {
           c->start(a, connect_timeout_, ec2);
           if (ec2) {
             c->close();
-            retry(ec2.message());
+            retry(asyncore::error_text(ec2));
           }
         },
         map_, family_);
@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
   while (!g_stop) {
     asyncore::loop(0.2, asyncore::backend::poll, &map, 1, ec);
     if (ec) {
-      std::fprintf(stderr, "reconnecting_client: %s\n", ec.message().c_str());
+      std::fprintf(stderr, "reconnecting_client: %s\n", asyncore::error_text(ec).c_str());
       return 1;
     }
   }

@@ -239,7 +239,7 @@ int main(int argc, char** argv) {
   ctx.load_ca_file(ca, ec);
   if (!ec) ctx.prepare(ec);
   if (ec) {
-    std::fprintf(stderr, "tls_client: %s: %s %s\n", ca.c_str(), ec.message().c_str(), ctx.error_reason().c_str());
+    std::fprintf(stderr, "tls_client: %s: %s %s\n", ca.c_str(), asyncore::error_text(ec).c_str(), ctx.error_reason().c_str());
     return example_cli::exit_failure;
   }
   asyncore::socket_map map;
@@ -250,21 +250,21 @@ int main(int argc, char** argv) {
   if (!ec) asyncore::start_tls(client, ctx, name, ec);  // before connect: handle_connect after the handshake
   if (!ec) client.connect(a, ec);
   if (ec) {
-    std::fprintf(stderr, "tls_client: %s:%u: %s\n", host.c_str(), port, ec.message().c_str());
+    std::fprintf(stderr, "tls_client: %s:%u: %s\n", host.c_str(), port, asyncore::error_text(ec).c_str());
     return example_cli::exit_failure;
   }
 #if ASYNCORE_HAS_FILE_DISPATCHER
   input in(client, &map, ec);
   client.input = &in;
   if (ec) {
-    std::fprintf(stderr, "tls_client: standard input: %s\n", ec.message().c_str());
+    std::fprintf(stderr, "tls_client: standard input: %s\n", asyncore::error_text(ec).c_str());
     return example_cli::exit_failure;
   }
 #else
   input_thread::get().start(client, &map);
 #endif
   asyncore::loop(30.0, asyncore::backend::poll, &map, std::nullopt, ec);
-  if (ec) std::fprintf(stderr, "tls_client: %s\n", ec.message().c_str());
+  if (ec) std::fprintf(stderr, "tls_client: %s\n", asyncore::error_text(ec).c_str());
 #if !ASYNCORE_HAS_FILE_DISPATCHER
   input_thread::get().detach();
 #endif

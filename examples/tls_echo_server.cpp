@@ -67,7 +67,7 @@ class tls_echo_server : public asyncore::dispatcher {
     if (ec) return;
     asyncore::start_tls(*h, ctx_, {}, ec);
     if (ec) {
-      std::fprintf(stderr, "tls_echo_server: start_tls: %s\n", ec.message().c_str());
+      std::fprintf(stderr, "tls_echo_server: start_tls: %s\n", asyncore::error_text(ec).c_str());
       h->close();
     }
   }
@@ -136,13 +136,13 @@ int main(int argc, char** argv) {
   std::error_code ec;
   ctx.use_certificate_file(cert, key, ec);
   if (ec) {
-    std::fprintf(stderr, "tls_echo_server: %s, %s: %s\n", cert.c_str(), key.c_str(), ec.message().c_str());
+    std::fprintf(stderr, "tls_echo_server: %s, %s: %s\n", cert.c_str(), key.c_str(), asyncore::error_text(ec).c_str());
     return example_cli::exit_failure;
   }
   asyncore::socket_map map;
   tls_echo_server server(&map, ctx, port, ec);
   if (ec) {
-    std::fprintf(stderr, "tls_echo_server: %s\n", ec.message().c_str());
+    std::fprintf(stderr, "tls_echo_server: %s\n", asyncore::error_text(ec).c_str());
     return example_cli::exit_failure;
   }
   ctx.prepare(ec);  // the engine parses them now, not at the first client
@@ -156,7 +156,7 @@ int main(int argc, char** argv) {
   while (!g_stop && !map.empty()) {
     asyncore::loop(0.2, asyncore::backend::poll, &map, 1, ec);
     if (ec) {
-      std::fprintf(stderr, "tls_echo_server: %s\n", ec.message().c_str());
+      std::fprintf(stderr, "tls_echo_server: %s\n", asyncore::error_text(ec).c_str());
       return example_cli::exit_failure;
     }
   }

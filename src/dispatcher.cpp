@@ -107,7 +107,7 @@ void dispatcher::handle_accept() {
   if (pair) {
     handle_accepted(std::move(pair->sock), pair->addr);
   } else if (ec) {
-    log_info("accept failed, will retry: " + ec.message(), "error");
+    log_info("accept failed, will retry: " + error_text(ec), "error");
   }
 }
 
@@ -150,7 +150,7 @@ void dispatcher::handle_expt_event() {
   if (err) {
     if (connecting) {
       connecting = false;
-      handle_error(error_cause{err, nullptr, "connect failed: " + err.message()});
+      handle_error(error_cause{err, nullptr, "connect failed: " + error_text(err)});
     } else {
       detail::core::deliver_error(*this, err, "socket error");
     }
@@ -163,7 +163,7 @@ bool dispatcher::complete_connect() {
   const detail::open_watch watch(*this);
   std::error_code ec = handle_connect_event();
   if (ec) {
-    handle_error(error_cause{ec, nullptr, "connect failed: " + ec.message()});
+    handle_error(error_cause{ec, nullptr, "connect failed: " + error_text(ec)});
     return false;
   }
   return !watch.closed();
@@ -187,7 +187,7 @@ void detail::core::deliver_error(dispatcher& d, const std::error_code& ec, const
   } else if (d.tls_) {
     d.handle_error(error_cause{ec, nullptr, d.tls_->describe(what, ec)});  // with the engine's reason
   } else {
-    d.handle_error(error_cause{ec, nullptr, std::string(what) + ": " + ec.message()});
+    d.handle_error(error_cause{ec, nullptr, std::string(what) + ": " + error_text(ec)});
   }
 }
 

@@ -3,6 +3,7 @@
 #include <asyncore/error.hpp>
 
 #include "core.hpp"
+#include "platform.hpp"
 
 #include <system_error>
 
@@ -53,6 +54,8 @@ bool detail::is_any_of(const std::error_code& ec, const std::errc* list, std::si
     if (ec == list[i]) return true;
   return false;
 }
+
+std::string error_text(const std::error_code& ec) { return detail::platform::describe(ec); }
 
 bool is_disconnect(const std::error_code& ec) noexcept {
   // Python's _DISCONNECTED: ECONNRESET, ENOTCONN, ESHUTDOWN, ECONNABORTED,

@@ -184,7 +184,7 @@ ASYNCORE_NOINLINE void merge_tls_ready(map_state& m, std::vector<detail::ready_e
 // The backend cannot watch this handle (select's FD_SETSIZE, a failed epoll
 // registration): the channel gets handle_error with the backend's reason.
 ASYNCORE_NOINLINE void report_unwatchable(dispatcher& d, const std::error_code& code) {
-  guarded(d, [&] { d.handle_error(error_cause{code, nullptr, code.message()}); });
+  guarded(d, [&] { d.handle_error(error_cause{code, nullptr, error_text(code)}); });
 }
 
 std::int64_t to_us(double seconds) {
@@ -468,7 +468,7 @@ namespace {
 
 #if !ASYNCORE_HAS_EXCEPTIONS
 void report_loop_error(const std::error_code& ec) {
-  write_log(log_stream::log, "log: asyncore loop stopped: " + ec.message());
+  write_log(log_stream::log, "log: asyncore loop stopped: " + error_text(ec));
 }
 #endif
 

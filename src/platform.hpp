@@ -99,6 +99,12 @@ void wake_drain(handle watch) noexcept;
 /// Closes `signal_end` if it is not `watch` (the channel closes `watch`).
 void wake_close(handle watch, handle signal_end) noexcept;
 
+// -- texts -------------------------------------------------------------------------
+/// The error's text for people (asyncore::error_text): ec.message(), except
+/// where the C library cannot describe a std::errc network code (MinGW's
+/// strerror says "Unknown error" for ECONNREFUSED, ETIMEDOUT ...).
+std::string describe(const std::error_code& ec);
+
 // -- contexts that post -------------------------------------------------------------
 /// Entered before the map's spin locks (its posted calls, its resolvers'
 /// target) are taken, and left after they are released. Where interrupt

@@ -83,7 +83,7 @@ void dispatcher::connect(std::string_view host, std::uint16_t port, std::error_c
         pending_resolve_.reset();
         if (rec) {
           connecting = false;
-          handle_error(error_cause{rec, nullptr, "connect failed: " + rec.message()});
+          handle_error(error_cause{rec, nullptr, "connect failed: " + error_text(rec)});
           return;
         }
         std::error_code cec;
@@ -91,7 +91,7 @@ void dispatcher::connect(std::string_view host, std::uint16_t port, std::error_c
         if (!cec) connect(a, cec);
         if (cec) {
           connecting = false;
-          handle_error(error_cause{cec, nullptr, "connect failed: " + cec.message()});
+          handle_error(error_cause{cec, nullptr, "connect failed: " + error_text(cec)});
         }
       },
       timer_map(), f);

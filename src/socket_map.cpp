@@ -81,7 +81,7 @@ poller* map_state::make_poller(backend b, std::error_code& ec) {
 #if ASYNCORE_SMALL
     write_log(log_stream::log, "log: asyncore: epoll unavailable; this map uses the poll backend");
 #else
-    write_log(log_stream::log, std::string("log: asyncore: epoll unavailable (") + ec.message() +
+    write_log(log_stream::log, std::string("log: asyncore: epoll unavailable (") + error_text(ec) +
                                    "); this map uses the poll backend");
 #endif
     std::error_code pec;

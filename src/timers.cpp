@@ -197,39 +197,68 @@ timer_node* schedule(socket_map* map, dispatcher* owner, std::int64_t delay_us, 
 bool post(socket_map* map, task fn, std::error_code& ec) {
   ec.clear();
   map_state& m = core::state(map ? *map : default_map());
-  bool signal = false;
-  {
-    post_queue& q = m.posts;
-    const post_queue::guard lock(q);
-    if (!q.tail || q.tail->count == post_block::capacity) {
-      post_block* b = q.spare;
-      if (b) {
-        q.spare = b->next;
-        --q.spare_count;
-        b->next = nullptr;
-      } else {
-        b = new (std::nothrow) post_block;
-        if (!b) {
-          ec = std::make_error_code(std::errc::not_enough_memory);
-          return false;
+  post_queue& q = m.posts;
+  // A new block is allocated outside the lock (the allocator may block, and
+  // an interrupt handler must never wait for it), then the post tries again.
+  post_block* fresh = nullptr;
+  for (;;) {
+    bool signal = false, done = false;
+    {
+      const post_queue::guard lock(q);
+      if (!q.tail || q.tail->count == post_block::capacity) {
+        post_block* b = q.spare;
+        if (b) {
+          q.spare = b->next;
+          --q.spare_count;
+          b->next = nullptr;
+        } else {
+          b = fresh;
+          fresh = nullptr;
+        }
+        if (b) {
+          if (q.tail) {
+            q.tail->next = b;
+          } else {
+            q.head = b;
+          }
+          q.tail = b;
         }
       }
-      if (q.tail) {
-        q.tail->next = b;
-      } else {
-        q.head = b;
+      if (q.tail && q.tail->count < post_block::capacity) {
+        q.tail->items[q.tail->count++] = std::move(fn);
+        q.pending.store(true, std::memory_order_release);
+        if (q.wake_ready && !q.posted) {
+          q.posted = true;
+          signal = true;
+        }
+        done = true;
       }
-      q.tail = b;
     }
-    q.tail->items[q.tail->count++] = std::move(fn);
-    q.pending.store(true, std::memory_order_release);
-    if (m.posts.wake_ready && !m.posts.posted) {
-      m.posts.posted = true;
-      signal = true;
+    if (done) {
+      delete fresh;  // another post linked a block meanwhile
+      if (signal) pf::wake_signal(q.signal_end);
+      return true;
+    }
+    fresh = new (std::nothrow) post_block;
+    if (!fresh) {
+      ec = std::make_error_code(std::errc::not_enough_memory);
+      return false;
     }
   }
-  if (signal) pf::wake_signal(m.posts.signal_end);
-  return true;
+}
+
+// -- the shared lock ----------------------------------------------------------------------------
+
+std::uint32_t shared_lock::enter() noexcept {
+  const std::uint32_t mask = pf::mask_interrupts();
+  while (flag.test_and_set(std::memory_order_acquire)) {
+  }
+  return mask;
+}
+
+void shared_lock::leave(std::uint32_t mask) noexcept {
+  flag.clear(std::memory_order_release);
+  pf::restore_interrupts(mask);
 }
 
 post_queue::~post_queue() {
@@ -306,7 +335,7 @@ void map_state::ensure_waker() noexcept {
   pf::make_wake(watch, signal_end, ec);
   if (ec) {
     waker_failed = true;
-    write_log(log_stream::log, "log: asyncore: no wake-up handle for this map (" + ec.message() +
+    write_log(log_stream::log, "log: asyncore: no wake-up handle for this map (" + error_text(ec) +
                                    "); calls posted from other threads run at the next iteration");
     return;
   }
@@ -320,24 +349,33 @@ void map_state::ensure_waker() noexcept {
 #else
   waker.reset(new waker_channel(*this, watch, signal_end));
 #endif
-  // Where interrupt handlers may post, one block of posted calls is kept from
-  // now on (run_posted gives emptied blocks back to `spare`): a handler's post
-  // then allocates nothing while fewer than post_block::capacity are queued.
+  // Where interrupt handlers may post, two blocks of posted calls are kept
+  // from now on: one takes posts while the loop runs the other's calls, which
+  // then goes back to `spare` (run_posted). A handler's post then allocates
+  // nothing while fewer than post_block::capacity calls wait.
   post_block* ready = nullptr;
-  if (pf::posts_from_interrupts()) ready = new (std::nothrow) post_block;
+  if (pf::posts_from_interrupts()) {
+    for (int i = 0; i < 2; ++i) {
+      post_block* b = new (std::nothrow) post_block;
+      if (!b) break;
+      b->next = ready;
+      ready = b;
+    }
+  }
   bool signal;
   {
     const post_queue::guard lock(posts);
     posts.signal_end = signal_end;
     posts.wake_ready = true;
     signal = posts.posted;
-    if (ready && !posts.spare) {
-      posts.spare = ready;
+    while (ready) {
+      post_block* b = ready;
+      ready = b->next;
+      b->next = posts.spare;
+      posts.spare = b;
       ++posts.spare_count;
-      ready = nullptr;
     }
   }
-  delete ready;
   if (signal) pf::wake_signal(signal_end);
 }
 

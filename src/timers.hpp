@@ -13,9 +13,9 @@
 // handle (its timer fired or was cancelled) does nothing. The memory a map
 // keeps is that of its peak number of live timers, until it is destroyed.
 //
-// Posted calls go into a vector under a tiny spin lock (held for a push or a
-// swap, never while a call runs); the loop swaps it with its own and runs
-// the calls in order. The map's wake-up handle (platform::make_wake) is
+// Posted calls go into blocks under a tiny spin lock (shared_lock: held for a
+// push or a swap, never while a call runs or memory is allocated); the loop
+// takes the blocks and runs the calls in order. The map's wake-up handle (platform::make_wake) is
 // signalled only when the loop is not already due to look: the "posted"
 // flag is cleared after the handle is drained, never before, so no wake-up
 // is lost.
@@ -25,8 +25,6 @@
 #include <asyncore/config.hpp>
 #include <asyncore/socket.hpp>
 #include <asyncore/timer.hpp>
-
-#include "platform.hpp"
 
 #include <atomic>
 #include <memory>
@@ -118,10 +116,33 @@ class timer_queue {
 /// A run of posted calls. Blocks are linked, never moved or grown: a post
 /// moves one callable into place, and a backlog costs no reallocation.
 struct post_block {
-  static constexpr std::size_t capacity = 64;
+  static constexpr std::size_t capacity = ASYNCORE_POST_BLOCK_CALLS;
   task items[capacity];
   std::size_t count = 0;
   post_block* next = nullptr;
+};
+
+/// A spin lock over the few words the loop shares with other threads, and
+/// with interrupt handlers where they may post (platform::mask_interrupts:
+/// masked while it is held). It is held for loads and stores only, never
+/// across an allocation, a system call or a call that may block.
+struct shared_lock {
+  std::atomic_flag flag = ATOMIC_FLAG_INIT;
+  std::uint32_t enter() noexcept;  // returns what leave() restores
+  void leave(std::uint32_t mask) noexcept;
+};
+
+/// shared_lock for a scope.
+class shared_guard {
+ public:
+  explicit shared_guard(shared_lock& l) noexcept : l_(l), mask_(l.enter()) {}
+  ~shared_guard() { l_.leave(mask_); }
+  shared_guard(const shared_guard&) = delete;
+  shared_guard& operator=(const shared_guard&) = delete;
+
+ private:
+  shared_lock& l_;
+  std::uint32_t mask_;
 };
 
 /// The calls posted from other threads, and the wake-up handle's state.
@@ -131,7 +152,7 @@ struct post_queue {
   post_queue& operator=(const post_queue&) = delete;
   ~post_queue();
 
-  std::atomic_flag lock = ATOMIC_FLAG_INIT;
+  shared_lock lock;
   post_block* head = nullptr;  // under lock: the calls posted, in order
   post_block* tail = nullptr;
   post_block* spare = nullptr;  // under lock: emptied blocks kept for reuse
@@ -141,20 +162,8 @@ struct post_queue {
   native_handle_type signal_end = invalid_handle;
   std::atomic<bool> pending{false};
 
-  /// The lock, with interrupts masked where they may post (platform.hpp).
-  struct guard {
-    explicit guard(post_queue& q) noexcept : q_(q), mask_(platform::mask_interrupts()) {
-      while (q_.lock.test_and_set(std::memory_order_acquire)) {
-      }
-    }
-    ~guard() {
-      q_.lock.clear(std::memory_order_release);
-      platform::restore_interrupts(mask_);
-    }
-    guard(const guard&) = delete;
-    guard& operator=(const guard&) = delete;
-    post_queue& q_;
-    std::uint32_t mask_;
+  struct guard : shared_guard {
+    explicit guard(post_queue& q) noexcept : shared_guard(q.lock) {}
   };
 };
 
@@ -170,22 +179,11 @@ struct post_queue {
 /// enter(), posts if it got a map, then leave(); the map's destructor
 /// (retire) waits only for the posts already under way.
 struct post_target {
-  std::atomic_flag lock = ATOMIC_FLAG_INIT;
+  shared_lock lock;
   socket_map* map = nullptr;            // under lock
   std::atomic<unsigned> posting{0};     // posts between enter() and leave()
-  struct guard {
-    explicit guard(post_target& t) noexcept : t_(t), mask_(platform::mask_interrupts()) {
-      while (t_.lock.test_and_set(std::memory_order_acquire)) {
-      }
-    }
-    ~guard() {
-      t_.lock.clear(std::memory_order_release);
-      platform::restore_interrupts(mask_);
-    }
-    guard(const guard&) = delete;
-    guard& operator=(const guard&) = delete;
-    post_target& t_;
-    std::uint32_t mask_;
+  struct guard : shared_guard {
+    explicit guard(post_target& t) noexcept : shared_guard(t.lock) {}
   };
   /// The map, kept alive until leave(); nullptr (and no leave()) once it is gone.
   socket_map* enter() noexcept {

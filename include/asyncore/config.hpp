@@ -126,10 +126,20 @@
 ///  - a socket_map looks a channel up by handle with a linear search
 ///    instead of a hash index (fine for a firmware's few channels);
 ///  - the epoll-to-poll fallback's log line omits the cause;
-///  - with GCC, CMake builds the library with -finline-limit=8.
+///  - with GCC, CMake builds the library with -finline-limit=8;
+///  - posted calls are kept in blocks of 16 (ASYNCORE_POST_BLOCK_CALLS).
 /// 0 (the default) keeps the full messages and the hash index.
 #ifndef ASYNCORE_SMALL
 #define ASYNCORE_SMALL 0
+#endif
+
+/// ASYNCORE_POST_BLOCK_CALLS: how many posted calls (call_soon_threadsafe)
+/// one block holds; a map allocates blocks as posts need them and keeps up
+/// to 4 emptied ones. Where interrupt handlers may post (lwIP's raw API), a
+/// map keeps 2 from its first iteration, so that a handler's post allocates
+/// nothing while fewer than this many calls wait. 64, or 16 with ASYNCORE_SMALL.
+#ifndef ASYNCORE_POST_BLOCK_CALLS
+#define ASYNCORE_POST_BLOCK_CALLS (ASYNCORE_SMALL ? 16 : 64)
 #endif
 
 /// ASYNCORE_NOINLINE (internal): keeps a rarely taken path out of the loop's

@@ -55,6 +55,13 @@ inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
 
+/// The error's text, for a log or a person: ec.message(), except on Windows,
+/// where the C library (MinGW's) cannot describe most std::errc network codes
+/// ("Unknown error"): they get the texts POSIX systems give ("Connection
+/// refused", "Connection timed out"). The library's own texts (error_cause's
+/// `what`, its log lines) use it; the examples too.
+ASYNCORE_API std::string error_text(const std::error_code& ec);
+
 /// True for the "disconnected" errors that Python's asyncore turns into
 /// handle_close (its _DISCONNECTED set): connection reset, connection aborted,
 /// not connected, shut down, broken pipe, bad descriptor.

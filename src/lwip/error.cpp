@@ -22,6 +22,8 @@
 //    reported as std::errc::connection_refused, like every other platform.
 #include "lwip.hpp"
 
+#include "../platform.hpp"
+
 #include <cerrno>
 
 namespace asyncore {
@@ -90,5 +92,10 @@ std::error_code translate(int e, op context) noexcept {
 }
 
 }  // namespace lwip
+
+namespace platform {
+// The C library describes every errno value it reports.
+std::string describe(const std::error_code& ec) { return ec.message(); }
+}  // namespace platform
 }  // namespace detail
 }  // namespace asyncore

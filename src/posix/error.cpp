@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // asyncore for C++ (POSIX): errno translation, in one place.
+#include "../platform.hpp"
 #include "posix.hpp"
 
 #include <cerrno>
@@ -39,5 +40,10 @@ std::error_code translate(int err) noexcept {
 std::error_code last_error() noexcept { return translate(errno); }
 
 }  // namespace posix
+
+namespace platform {
+// The C library describes every errno value it reports.
+std::string describe(const std::error_code& ec) { return ec.message(); }
+}  // namespace platform
 }  // namespace detail
 }  // namespace asyncore

@@ -417,7 +417,7 @@ class tls_channel final : public tls_transport, public wire_port {
         if (err) {
           ph = phase::failed;
           d.connecting = false;
-          d.handle_error(error_cause{err, nullptr, "connect failed: " + err.message()});
+          d.handle_error(error_cause{err, nullptr, "connect failed: " + error_text(err)});
           return 0;
         }
         ph = phase::handshaking;
@@ -452,7 +452,7 @@ class tls_channel final : public tls_transport, public wire_port {
     for (;;) {
       std::error_code ec;
       flush(ec);
-      if (ec) return fail(d, ec, "the TLS handshake's send failed: " + ec.message());
+      if (ec) return fail(d, ec, "the TLS handshake's send failed: " + error_text(ec));
       if (w.out_avail() != 0) return 0;  // wait for writability
       rx_state = rx::none;
       const tls_io r = s->handshake();
@@ -463,7 +463,7 @@ class tls_channel final : public tls_transport, public wire_port {
       if (r == tls_io::failed) {
         flush(ec);  // the alert, if the socket takes it
         const tls_failure f = s->failure();
-        return fail(d, f.code, "TLS handshake failed: " + f.code.message() + ": " + f.reason);
+        return fail(d, f.code, "TLS handshake failed: " + error_text(f.code) + ": " + f.reason);
       }
       if (r == tls_io::closed) return fail(d, make_error_code(tls_errc::handshake_eof), "TLS handshake failed: " +
                                                    make_error_code(tls_errc::handshake_eof).message());
@@ -476,7 +476,7 @@ class tls_channel final : public tls_transport, public wire_port {
           return 0;
         case rx::error:
           return fail(d, make_error_code(tls_errc::handshake_eof),
-                      "TLS handshake failed: the connection broke: " + rx_error.message());
+                      "TLS handshake failed: the connection broke: " + error_text(rx_error));
         case rx::end:
           return fail(d, make_error_code(tls_errc::handshake_eof),
                       "TLS handshake failed: " + make_error_code(tls_errc::handshake_eof).message());
@@ -529,7 +529,7 @@ class tls_channel final : public tls_transport, public wire_port {
   }
 
   std::string describe(const char* what, const std::error_code& ec) const override {
-    std::string text = std::string(what) + ": " + ec.message();
+    std::string text = std::string(what) + ": " + error_text(ec);
     if (ec.category() == tls_category() && s && !s->failure().reason.empty()) text += ": " + s->failure().reason;
     return text;
   }

@@ -21,6 +21,7 @@
 //    pending (https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-connect),
 //    and CPython's asyncore does the same on 'nt'.
 //  - WSAEHOSTDOWN -> host_unreachable (POSIX EHOSTDOWN has no std::errc).
+#include "../platform.hpp"
 #include "winsock.hpp"
 
 namespace asyncore {
@@ -96,5 +97,50 @@ std::error_code translate_connect(int code) noexcept {
 std::error_code last_error() noexcept { return translate(::WSAGetLastError()); }
 
 }  // namespace win32
+
+namespace platform {
+
+// MinGW's strerror knows only the C library's classic errno values: for the
+// network ones it says "Unknown error". These are the texts glibc gives, so
+// a Windows user reads what a Linux user reads.
+std::string describe(const std::error_code& ec) {
+  if (ec.category() == std::generic_category()) {
+    using std::errc;
+    const char* text = nullptr;
+    switch (static_cast<errc>(ec.value())) {
+      case errc::operation_would_block: text = "Resource temporarily unavailable"; break;
+      case errc::operation_in_progress: text = "Operation now in progress"; break;
+      case errc::connection_already_in_progress: text = "Operation already in progress"; break;
+      case errc::not_a_socket: text = "Socket operation on non-socket"; break;
+      case errc::destination_address_required: text = "Destination address required"; break;
+      case errc::message_size: text = "Message too long"; break;
+      case errc::wrong_protocol_type: text = "Protocol wrong type for socket"; break;
+      case errc::no_protocol_option: text = "Protocol not available"; break;
+      case errc::protocol_not_supported: text = "Protocol not supported"; break;
+      case errc::not_supported: text = "Operation not supported"; break;
+      case errc::address_family_not_supported: text = "Address family not supported by protocol"; break;
+      case errc::address_in_use: text = "Address already in use"; break;
+      case errc::address_not_available: text = "Cannot assign requested address"; break;
+      case errc::network_down: text = "Network is down"; break;
+      case errc::network_unreachable: text = "Network is unreachable"; break;
+      case errc::network_reset: text = "Network dropped connection on reset"; break;
+      case errc::connection_aborted: text = "Software caused connection abort"; break;
+      case errc::connection_reset: text = "Connection reset by peer"; break;
+      case errc::no_buffer_space: text = "No buffer space available"; break;
+      case errc::already_connected: text = "Transport endpoint is already connected"; break;
+      case errc::not_connected: text = "Transport endpoint is not connected"; break;
+      case errc::timed_out: text = "Connection timed out"; break;
+      case errc::connection_refused: text = "Connection refused"; break;
+      case errc::host_unreachable: text = "No route to host"; break;
+      case errc::operation_canceled: text = "Operation canceled"; break;
+      case errc::too_many_symbolic_link_levels: text = "Too many levels of symbolic links"; break;
+      default: break;
+    }
+    if (text) return text;
+  }
+  return ec.message();
+}
+
+}  // namespace platform
 }  // namespace detail
 }  // namespace asyncore

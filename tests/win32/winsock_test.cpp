@@ -221,11 +221,13 @@ TEST_P(Win32RefusedConnect, HandleErrorWithConnectionRefused) {
     void handle_error(const asyncore::error_cause& c) override {
       ++errors;
       code = c.code;
+      what = c.what;
       close();
     }
     int errors = 0;
     int closes = 0;
     std::error_code code;
+    std::string what;
   };
   client c(&map_);
   std::error_code ec;
@@ -241,6 +243,8 @@ TEST_P(Win32RefusedConnect, HandleErrorWithConnectionRefused) {
   EXPECT_EQ(c.errors, 1);
   EXPECT_EQ(c.closes, 0);
   EXPECT_EQ(c.code, std::errc::connection_refused) << c.code.message();
+  // The text a user reads, not MinGW's "Unknown error" (asyncore::error_text).
+  EXPECT_EQ(c.what, "connect failed: Connection refused");
   EXPECT_FALSE(c.connected);
 }
 

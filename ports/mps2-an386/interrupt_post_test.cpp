@@ -14,6 +14,33 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <new>
+
+// Allocations made inside the tick's handler are counted: a post from an
+// interrupt must allocate nothing (the allocator is not reentrant). This
+// image's global operator new and delete are these (malloc and free).
+namespace {
+volatile bool g_in_isr;
+volatile int g_isr_allocs;
+void* counted(std::size_t n) noexcept {
+  if (g_in_isr) g_isr_allocs = g_isr_allocs + 1;
+  return std::malloc(n ? n : 1);
+}
+}  // namespace
+
+void* operator new(std::size_t n) {
+  void* p = counted(n);
+  if (!p) std::abort();
+  return p;
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 extern "C" {
 extern void (*volatile mps2_tick_hook)(void);
@@ -28,16 +55,18 @@ volatile int g_isr_runs;
 
 void post_from_tick() {
   if (g_isr_posts >= g_isr_limit) return;
+  g_in_isr = true;
   g_isr_posts = g_isr_posts + 1;
   std::error_code ec;  // a capture-less call: stored in place, nothing allocated
   if (!asyncore::call_soon_threadsafe([] { g_isr_runs = g_isr_runs + 1; }, g_map, ec))
     g_isr_failures = g_isr_failures + 1;
+  g_in_isr = false;
 }
 
 struct tick_hook {
   tick_hook(asyncore::socket_map& map, int limit) {
     g_map = &map;
-    g_isr_posts = g_isr_runs = g_isr_failures = 0;
+    g_isr_posts = g_isr_runs = g_isr_failures = g_isr_allocs = 0;
     g_isr_limit = limit;
     mps2_tick_hook = post_from_tick;
   }
@@ -69,6 +98,7 @@ TEST(InterruptPost, ticks_post_while_the_loop_posts_too) {
   asyncore::poll_once(0, asyncore::backend::poll, &map, ec);
   EXPECT_EQ(g_isr_runs, 300) << "in " << (sys_now() - start) << " ms";
   EXPECT_EQ(g_isr_failures, 0);
+  EXPECT_EQ(g_isr_allocs, 0) << "a post from the interrupt handler allocated";
   EXPECT_EQ(loop_runs, loop_posts);
 }
 
@@ -93,6 +123,7 @@ TEST(InterruptPost, a_tick_post_wakes_the_idle_loop) {
   }
   EXPECT_EQ(g_isr_runs, 20);
   EXPECT_EQ(g_isr_failures, 0);
+  EXPECT_EQ(g_isr_allocs, 0) << "a post from the interrupt handler allocated";
   EXPECT_LT(longest, 1000u) << "a wait of 5 s did not end when a tick posted";
 }
 

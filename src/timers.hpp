@@ -15,10 +15,10 @@
 //
 // Posted calls go into blocks under a tiny spin lock (shared_lock: held for a
 // push or a swap, never while a call runs or memory is allocated); the loop
-// takes the blocks and runs the calls in order. The map's wake-up handle (platform::make_wake) is
-// signalled only when the loop is not already due to look: the "posted"
-// flag is cleared after the handle is drained, never before, so no wake-up
-// is lost.
+// takes the blocks and runs the calls in order. The map's wake-up handle
+// (platform::make_wake) is signalled only when the loop is not already due
+// to look: the "posted" flag is cleared after the handle is drained, never
+// before, so no wake-up is lost.
 #ifndef ASYNCORE_SRC_TIMERS_HPP
 #define ASYNCORE_SRC_TIMERS_HPP
 

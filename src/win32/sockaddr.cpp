@@ -9,9 +9,7 @@
 // "localhost" (and names under ".localhost") is answered here with the
 // loopback address, without getaddrinfo: Windows' own resolver does the same
 // since Windows 7 (it answers localhost inside the DNS client, not from the
-// hosts file), and RFC 6761 6.3 asks resolver libraries to. Wine's
-// getaddrinfo, which this layer also runs on, once took more than 30 s to
-// answer it on a loaded machine (the resolve timed out in CI).
+// hosts file), and RFC 6761 6.3 asks resolver libraries to.
 #include "platform.hpp"
 #include "winsock.hpp"
 

@@ -138,7 +138,8 @@ std::uint32_t mask_interrupts() noexcept { return asyncore_lwip_raw_protect(); }
 void restore_interrupts(std::uint32_t token) noexcept { asyncore_lwip_raw_unprotect(token); }
 bool posts_from_interrupts() noexcept { return true; }
 
-// newlib describes every errno value this platform reports.
+// The C library (newlib on a board, glibc on the host) describes every errno
+// value this platform reports.
 std::string describe(const std::error_code& ec) { return ec.message(); }
 
 }  // namespace platform

@@ -87,6 +87,21 @@ namespace lwip_raw {
 
 enum class kind : std::uint8_t { free, tcp, listener, udp, wake };
 
+/// A signed value kept as value + 1, so that its empty value (-1: no entry,
+/// linger off) is zero. Every field of a free record is then zero and the
+/// handle and datagram tables start in .bss: with -1 initialisers the handle
+/// table was 1.25 KiB of .data, flash on a device, copied at start-up.
+template <class U>
+struct plus_one {
+  U stored = 0;
+  constexpr operator int() const noexcept { return static_cast<int>(stored) - 1; }
+  constexpr plus_one& operator=(int v) noexcept {
+    stored = static_cast<U>(v + 1);
+    return *this;
+  }
+};
+using link16 = plus_one<std::uint16_t>;  ///< an index into a table, -1 for none
+
 /// One handle. Touched only by the loop's thread (lwIP's callbacks run in it).
 struct record {
   kind k = kind::free;
@@ -101,7 +116,7 @@ struct record {
   bool output = false;           ///< tcp_write queued data: tcp_output at the next service
   bool in_queue = false;         ///< accepted by lwIP, waiting in a listener's queue
   bool nodelay = false;
-  std::int8_t linger = -1;       ///< SO_LINGER as asyncore keeps it (-1 off, 0 abort on close)
+  plus_one<std::uint8_t> linger;  ///< SO_LINGER as asyncore keeps it (-1 off, 0 abort on close)
   int error = 0;                 ///< pending error (std::errc value), read by pending_error
   union {
     tcp_pcb* tcp;
@@ -110,10 +125,10 @@ struct record {
   } pcb{nullptr};
   pbuf* rx = nullptr;            ///< TCP: received data; rx_off bytes of it already read
   std::uint16_t rx_off = 0;
-  std::int16_t dgram = -1;       ///< UDP: first queued datagram (index into the datagram pool)
-  std::int16_t next = -1;        ///< listener queue link
-  std::int16_t queue = -1;       ///< listener: first accepted connection
-  std::int16_t listener = -1;    ///< queued connection: its listener
+  link16 dgram;                  ///< UDP: first queued datagram (index into the datagram pool)
+  link16 next;                   ///< listener queue link
+  link16 queue;                  ///< listener: first accepted connection
+  link16 listener;               ///< queued connection: its listener
   std::uint16_t ephemeral = 0;
 };
 

@@ -47,9 +47,9 @@ record g_records[max_handles];
 
 struct datagram {
   pbuf* p = nullptr;
-  ip_addr_t from;
+  ip_addr_t from{};
   std::uint16_t port = 0;
-  std::int16_t next = -1;
+  link16 next;
   bool used = false;
 };
 datagram g_dgrams[ASYNCORE_LWIP_RAW_MAX_DATAGRAMS];
@@ -230,13 +230,13 @@ err_t on_accept(void* arg, tcp_pcb* newpcb, err_t err) {
   r.pcb.tcp = newpcb;
   r.connected = true;
   r.in_queue = true;
-  r.listener = static_cast<std::int16_t>(index_of(arg));
+  r.listener = index_of(arg);
   attach(i, newpcb);
   tcp_backlog_delayed(newpcb);  // counts against the backlog until accept()
   // Append to the listener's queue (accept order = arrival order).
-  std::int16_t* link = &l->queue;
+  link16* link = &l->queue;
   while (*link >= 0) link = &g_records[*link].next;
-  *link = static_cast<std::int16_t>(i);
+  *link = i;
   return ERR_OK;
 }
 
@@ -260,9 +260,9 @@ void on_udp(void* arg, udp_pcb*, pbuf* p, const ip_addr_t* from, u16_t port) {
   ip_addr_copy(d.from, *from);
   d.port = port;
   d.next = -1;
-  std::int16_t* link = &r->dgram;
+  link16* link = &r->dgram;
   while (*link >= 0) link = &g_dgrams[*link].next;
-  *link = static_cast<std::int16_t>(slot);
+  *link = slot;
 }
 
 // -- helpers -------------------------------------------------------------------
@@ -942,7 +942,7 @@ void setsockopt(handle h, sockopt opt, int value, std::error_code& ec) noexcept 
       }
       return;
     case sockopt::linger:
-      r->linger = static_cast<std::int8_t>(value < 0 ? -1 : value > 127 ? 127 : value);
+      r->linger = value < 0 ? -1 : value > 127 ? 127 : value;
       return;
     case sockopt::v6only:
       // An IPv6 pcb of this platform is IPv6-only: accepting 1 (or the

@@ -166,7 +166,7 @@ ASYNCORE_NOINLINE unsigned sample_tls(map_state& m, detail::tls_transport& t, di
 }
 
 // Adds the read events of the TLS channels that hold plaintext.
-ASYNCORE_NOINLINE void merge_tls_ready(map_state& m, std::vector<detail::ready_event>& ready) {
+ASYNCORE_NOINLINE void merge_tls_ready(map_state& m, detail::flat_vector<detail::ready_event>& ready) {
   for (const std::uint32_t i : m.tls_ready) {
     bool found = false;
     for (detail::ready_event& e : ready) {
@@ -219,14 +219,14 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
   // channel without stable predicates, and the stable ones that are new,
   // were dispatched in the previous iteration, or called interest_changed().
   // The other stable channels keep the interest sampled last time.
-  std::vector<std::uint32_t>& sampled = m.sampled;
+  detail::flat_vector<std::uint32_t>& sampled = m.sampled;
   sampled.clear();
   sampled.swap(m.dirty);  // what gets dirty from here on is for the next iteration
   const std::size_t dirty_count = sampled.size();
   m.tls_ready.clear();
   {
     // Drop stale entries of the always list (closed, or turned stable) as we go.
-    std::vector<std::uint32_t>& always = m.always;
+    detail::flat_vector<std::uint32_t>& always = m.always;
     std::size_t w = 0;
     for (std::size_t k = 0; k < always.size(); ++k) {
       const std::uint32_t i = always[k];
@@ -307,8 +307,8 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
     return;
   }
 
-  std::vector<detail::ready_event> local;
-  std::vector<detail::ready_event>& ready = m.depth == 1 ? m.ready : local;
+  detail::flat_vector<detail::ready_event> local;
+  detail::flat_vector<detail::ready_event>& ready = m.depth == 1 ? m.ready : local;
   ready.clear();
   const std::int64_t start = wait_us > 0 ? pf::monotonic_us() : 0;
   std::int64_t left = wait_us;

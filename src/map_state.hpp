@@ -126,7 +126,7 @@ struct map_state {
   void return_buffer() noexcept { buffer_lent = false; }
 
   socket_map* owner = nullptr;  // the public face of this state
-  std::vector<slot> slots;
+  flat_vector<slot> slots;
 #if ASYNCORE_SMALL
   // ASYNCORE_SMALL: no hash index; a handle is found by scanning the slots
   // (a firmware's handful of channels). The live slots hold distinct handles
@@ -151,12 +151,12 @@ struct map_state {
   std::unordered_map<native_handle_type, std::uint32_t> index;  // live slots by handle
 #endif
   static constexpr std::uint32_t no_slot = 0xffffffffu;
-  std::vector<dispatcher*> graveyard;  // owned channels that closed, freed at depth 0
-  std::vector<ready_event> ready;      // the outermost iteration's events
-  std::vector<std::uint32_t> always;
-  std::vector<std::uint32_t> dirty;
-  std::vector<std::uint32_t> sampled;  // scratch: the slots sampled in this iteration
-  std::vector<std::uint32_t> tls_ready;  // TLS channels whose engine holds plaintext (src/loop.cpp)
+  flat_vector<dispatcher*> graveyard;  // owned channels that closed, freed at depth 0
+  flat_vector<ready_event> ready;      // the outermost iteration's events
+  flat_vector<std::uint32_t> always;
+  flat_vector<std::uint32_t> dirty;
+  flat_vector<std::uint32_t> sampled;  // scratch: the slots sampled in this iteration
+  flat_vector<std::uint32_t> tls_ready;  // TLS channels whose engine holds plaintext (src/loop.cpp)
   std::size_t wanting = 0;
   std::size_t live = 0;
   std::size_t holes = 0;

@@ -20,6 +20,8 @@
 #include <asyncore/error.hpp>
 #include <asyncore/socket_map.hpp>
 
+#include <asyncore/detail/flat_vector.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <system_error>
@@ -65,8 +67,8 @@ class poller {
   /// something. std::errc::interrupted means "retry with the time left".
   /// A handle the backend cannot watch is reported as ready with
   /// ev_unwatchable rather than failing the whole wait.
-  virtual void wait(std::vector<slot>& slots, std::size_t n, std::int64_t timeout_us,
-                    std::vector<ready_event>& out, std::error_code& ec) = 0;
+  virtual void wait(flat_vector<slot>& slots, std::size_t n, std::int64_t timeout_us,
+                    flat_vector<ready_event>& out, std::error_code& ec) = 0;
 
   /// Why the slot reported with ev_unwatchable in the last wait() could not
   /// be watched: the error its channel's handle_error gets. The default is
@@ -86,7 +88,7 @@ class poller {
   /// waited, unless an iteration was missed (another backend served the map
   /// in between) or slots moved. A persistent backend may then look at these
   /// slots only; the default ignores the hint and wait() scans [0, n).
-  virtual void changed(const std::vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept {
+  virtual void changed(const flat_vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept {
     (void)sampled;
     (void)iteration;
   }
@@ -99,7 +101,7 @@ class poller {
 /// next wait() must bring up to date. Forward changed() and moved() to it.
 class change_tracker {
  public:
-  void changed(const std::vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept {
+  void changed(const flat_vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept {
     sampled_ = &sampled;
     if (iteration != last_iteration_ + 1) full_ = true;  // another backend served the map meanwhile
     last_iteration_ = iteration;
@@ -108,15 +110,15 @@ class change_tracker {
   /// The slots sampled for this wait, or null when every slot must be
   /// looked at (first wait, a missed iteration, slots moved); then call
   /// scanned() once they all were.
-  const std::vector<std::uint32_t>* take() noexcept {
-    const std::vector<std::uint32_t>* s = full_ ? nullptr : sampled_;
+  const flat_vector<std::uint32_t>* take() noexcept {
+    const flat_vector<std::uint32_t>* s = full_ ? nullptr : sampled_;
     sampled_ = nullptr;
     return s;
   }
   void scanned() noexcept { full_ = false; }
 
  private:
-  const std::vector<std::uint32_t>* sampled_ = nullptr;
+  const flat_vector<std::uint32_t>* sampled_ = nullptr;
   std::uint64_t last_iteration_ = 0;
   bool full_ = true;
 };

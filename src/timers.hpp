@@ -26,6 +26,8 @@
 #include <asyncore/socket.hpp>
 #include <asyncore/timer.hpp>
 
+#include <asyncore/detail/flat_vector.hpp>
+
 #include <atomic>
 #include <memory>
 #include <cstddef>
@@ -105,7 +107,7 @@ class timer_queue {
   static constexpr std::size_t max_slab = 256;
   void grow();
 
-  std::vector<entry> heap_;
+  flat_vector<entry> heap_;
   struct slab;                  // a run of nodes (src/timers.cpp)
   slab* slabs_ = nullptr;       // every node there is, newest slab first
   std::size_t next_slab_ = first_slab;

@@ -22,7 +22,7 @@ bool valid_fd(int fd) noexcept {
 
 // Reports every watched descriptor that is not an open lwIP socket as
 // pollnval. Returns true if it found one.
-bool report_invalid(std::vector<slot>& slots, std::size_t n, std::vector<ready_event>& out) {
+bool report_invalid(flat_vector<slot>& slots, std::size_t n, flat_vector<ready_event>& out) {
   bool any = false;
   for (std::size_t i = 0; i < n; ++i) {
     const slot& s = slots[i];

@@ -37,7 +37,7 @@ std::unique_ptr<poller> make_poll_poller();
 
 /// Reports every watched slot whose descriptor is not an open lwIP socket as
 /// pollnval; true if it found one (backends.cpp).
-bool report_invalid(std::vector<slot>& slots, std::size_t n, std::vector<ready_event>& out);
+bool report_invalid(flat_vector<slot>& slots, std::size_t n, flat_vector<ready_event>& out);
 
 }  // namespace lwip
 }  // namespace detail

@@ -35,7 +35,7 @@ bool selectable(native_handle_type h) noexcept { return h >= LWIP_SOCKET_OFFSET 
 
 class select_poller final : public poller {
  public:
-  void wait(std::vector<slot>& slots, std::size_t n, std::int64_t timeout_us, std::vector<ready_event>& out,
+  void wait(flat_vector<slot>& slots, std::size_t n, std::int64_t timeout_us, flat_vector<ready_event>& out,
             std::error_code& ec) override {
     ec.clear();
     fd_set rd, wr, ex;

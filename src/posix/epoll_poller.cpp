@@ -59,15 +59,15 @@ class epoll_poller final : public poller {
     if (epfd_ >= 0) ::close(epfd_);
   }
 
-  void changed(const std::vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept override {
+  void changed(const flat_vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept override {
     tracker_.changed(sampled, iteration);
   }
   void moved() noexcept override { tracker_.moved(); }
 
-  void wait(std::vector<slot>& slots, std::size_t n, std::int64_t timeout_us, std::vector<ready_event>& out,
+  void wait(flat_vector<slot>& slots, std::size_t n, std::int64_t timeout_us, flat_vector<ready_event>& out,
             std::error_code& ec) override {
     ec.clear();
-    const std::vector<std::uint32_t>* sampled = tracker_.take();
+    const flat_vector<std::uint32_t>* sampled = tracker_.take();
     failed_.clear();
     if (epfd_ < 0) epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epfd_ < 0) {
@@ -126,7 +126,7 @@ class epoll_poller final : public poller {
   // calls it only when want and kernel differ (a file's kernel mark never
   // equals a want); the full scan calls it for every slot. A registration
   // that fails is reported for its slot (ev_unwatchable), never for the wait.
-  ASYNCORE_NOINLINE void update(std::vector<slot>& slots, std::uint32_t i, std::vector<ready_event>& out) {
+  ASYNCORE_NOINLINE void update(flat_vector<slot>& slots, std::uint32_t i, flat_vector<ready_event>& out) {
     slot& s = slots[i];
     if (!s.d) return;
     int fd = static_cast<int>(s.handle);

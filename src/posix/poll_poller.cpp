@@ -22,7 +22,7 @@ namespace posix {
 
 class poll_poller final : public poller {
  public:
-  void changed(const std::vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept override {
+  void changed(const flat_vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept override {
     tracker_.changed(sampled, iteration);
   }
   void moved() noexcept override { tracker_.moved(); }
@@ -36,10 +36,10 @@ class poll_poller final : public poller {
     if (i < fds_.size() && fds_[i].fd == static_cast<int>(h)) fds_[i].fd = -1;
   }
 
-  void wait(std::vector<slot>& slots, std::size_t n, std::int64_t timeout_us, std::vector<ready_event>& out,
+  void wait(flat_vector<slot>& slots, std::size_t n, std::int64_t timeout_us, flat_vector<ready_event>& out,
             std::error_code& ec) override {
     ec.clear();
-    const std::vector<std::uint32_t>* sampled = tracker_.take();
+    const flat_vector<std::uint32_t>* sampled = tracker_.take();
     if (fds_.size() != n) {
       if (fds_.size() > n) sampled = nullptr;  // fewer slots: only after a compaction, which rescans anyway
       fds_.resize(n, pollfd{-1, 0, 0});

@@ -19,7 +19,7 @@ namespace posix {
 
 class select_poller final : public poller {
  public:
-  void wait(std::vector<slot>& slots, std::size_t n, std::int64_t timeout_us, std::vector<ready_event>& out,
+  void wait(flat_vector<slot>& slots, std::size_t n, std::int64_t timeout_us, flat_vector<ready_event>& out,
             std::error_code& ec) override {
     ec.clear();
     fd_set r, w, e;

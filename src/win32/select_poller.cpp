@@ -36,7 +36,7 @@ namespace {
 
 class select_poller final : public poller {
  public:
-  void wait(std::vector<slot>& slots, std::size_t n, std::int64_t timeout_us, std::vector<ready_event>& out,
+  void wait(flat_vector<slot>& slots, std::size_t n, std::int64_t timeout_us, flat_vector<ready_event>& out,
             std::error_code& ec) override {
     ec.clear();
     if (n > slots.size()) n = slots.size();
@@ -93,7 +93,7 @@ class select_poller final : public poller {
     if (it != index_.end() && it->first == so) events_[it->second] |= bit;
   }
 
-  bool report_not_sockets(std::vector<ready_event>& out) {
+  bool report_not_sockets(flat_vector<ready_event>& out) {
     std::size_t before = out.size();
     for (const auto& entry : index_) {
       int type = 0;

@@ -106,7 +106,7 @@ class wsapoll_poller final : public poller {
         simulate_(mode == wsapoll_mode::simulate_pre2004),
         select_(make_select_poller()) {}
 
-  void wait(std::vector<slot>& slots, std::size_t n, std::int64_t timeout_us, std::vector<ready_event>& out,
+  void wait(flat_vector<slot>& slots, std::size_t n, std::int64_t timeout_us, flat_vector<ready_event>& out,
             std::error_code& ec) override {
     ec.clear();
     if (n > slots.size()) n = slots.size();
@@ -189,7 +189,7 @@ class wsapoll_poller final : public poller {
 
   // Appends the ready slots (and, with `probe`, the failed connects select
   // finds); returns how many.
-  std::size_t collect(std::vector<ready_event>& out, bool probe) {
+  std::size_t collect(flat_vector<ready_event>& out, bool probe) {
     events_.assign(fds_.size(), 0);
     for (std::size_t k = 0; k < fds_.size(); ++k) {
       bool half_closed;

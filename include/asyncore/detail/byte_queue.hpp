@@ -9,9 +9,10 @@
 #ifndef ASYNCORE_DETAIL_BYTE_QUEUE_HPP
 #define ASYNCORE_DETAIL_BYTE_QUEUE_HPP
 
+#include <asyncore/detail/flat_vector.hpp>
+
 #include <cstddef>
 #include <cstring>
-#include <vector>
 
 namespace asyncore {
 namespace detail {
@@ -25,8 +26,7 @@ class byte_queue {
   void append(const void* p, std::size_t n) {
     if (n == 0) return;
     if (head_ != 0 && head_ >= buf_.size() / 2) compact();
-    const char* c = static_cast<const char*>(p);
-    buf_.insert(buf_.end(), c, c + n);
+    buf_.append(static_cast<const char*>(p), n);
   }
 
   void consume(std::size_t n) noexcept {
@@ -42,7 +42,7 @@ class byte_queue {
   /// Releases the storage (clear() keeps it).
   void shrink() {
     clear();
-    std::vector<char>().swap(buf_);
+    flat_vector<char>().swap(buf_);
   }
 
  private:
@@ -53,7 +53,7 @@ class byte_queue {
     head_ = 0;
   }
 
-  std::vector<char> buf_;
+  flat_vector<char> buf_;
   std::size_t head_ = 0;
 };
 

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: MIT
-// asyncore for C++ (internal): the growable arrays of the library's own state
-// (the loop's slots, ready events and slot lists, the timer heap, the
-// graveyard, and byte_queue's bytes).
+// asyncore for C++ (internal): a growable array of trivially copyable
+// elements, for the library's own state (byte_queue here; the rest behind
+// the headers, in src/).
 //
-// Every element type here is trivially copyable, so growing is one memcpy,
-// and that is done by ONE out-of-line function for all of them
-// (grow_buffer, src/flat_vector.cpp). A std::vector emits its growth paths
-// (_M_realloc_insert, _M_default_append, _M_check_len, relocation) once per
-// element type: on a Cortex-M4 that was about 1.5 KiB of the library's flash
-// for six types. The fast paths (push_back with room, operator[]) are the
-// same inline code as std::vector's.
+// Growing is one memcpy, done by ONE out-of-line function for every element
+// type (grow_buffer, src/flat_vector.cpp). A std::vector emits its growth
+// paths (_M_realloc_insert, _M_default_append, _M_check_len, relocation) once
+// per element type: on a Cortex-M4 that was about 1.5 KiB of the library's
+// flash for six types. The fast paths (push_back with room, operator[])
+// are the same inline code as std::vector's.
 //
 // Only what the library uses is here. Allocation goes through ::operator new,
 // so a failure is what it was with std::vector: std::bad_alloc, or the

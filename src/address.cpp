@@ -140,6 +140,10 @@ address address::parse(std::string_view host, std::uint16_t port, std::error_cod
     std::memcpy(a.bytes_.data(), b, 4);
     return a;
   }
+  if (!ASYNCORE_INET6) {  // built without IPv6 text (config.hpp): the rest is left out
+    ec = make_error_code(errc::invalid_address);
+    return address();
+  }
   std::string_view h6 = host;
   std::uint32_t scope = 0;
   std::size_t pct = host.find('%');
@@ -250,6 +254,10 @@ std::string address::host() const {
     case family::inet6: {
       std::uint16_t w[8];
       for (int k = 0; k < 8; ++k) w[k] = static_cast<std::uint16_t>(bytes_[2 * k] << 8 | bytes_[2 * k + 1]);
+      if (!ASYNCORE_INET6) {  // built without IPv6 text (config.hpp): the full form only
+        std::snprintf(buf, sizeof buf, "%x:%x:%x:%x:%x:%x:%x:%x", w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]);
+        return buf;
+      }
       // RFC 5952: the longest run (>= 2) of zero words becomes "::".
       int best = -1, best_len = 0;
       for (int k = 0; k < 8;) {

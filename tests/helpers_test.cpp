@@ -195,6 +195,7 @@ TEST(DispatcherTests, test_repr) {
   std::snprintf(expected, sizeof expected, "<asyncore::dispatcher listening 127.0.0.1:0 at %#llx>",
                 static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(&d)));
   EXPECT_EQ(d.repr(), expected);
+  if (!ASYNCORE_INET6) return;  // no IPv6 text in this build (AddressText.inet6_text_follows_the_build)
   d.addr = asyncore::address("::1", 0);
   std::snprintf(expected, sizeof expected, "<asyncore::dispatcher listening ('::1', 0, 0, 0) at %#llx>",
                 static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(&d)));

@@ -133,6 +133,18 @@
 #define ASYNCORE_SMALL 0
 #endif
 
+/// ASYNCORE_INET6: 0 leaves IPv6 text out of address, for a firmware whose
+/// stack has no IPv6 (lwIP with LWIP_IPV6 0, as the firmware presets build;
+/// CMake option ASYNCORE_INET6=OFF, written into build_config.hpp). Then
+/// address::parse() refuses IPv6 text (errc::invalid_address, as any text it
+/// cannot read), so "::1" and "[::1]" give an empty address, and host() writes
+/// an IPv6 address (from from_bytes) in the full form, eight groups of hex
+/// digits without "::" or a zone. IPv4 text, from_bytes() and every socket
+/// call are unchanged. 1 (the default) parses and writes both.
+#ifndef ASYNCORE_INET6
+#define ASYNCORE_INET6 1
+#endif
+
 /// ASYNCORE_POST_BLOCK_CALLS: how many posted calls (call_soon_threadsafe)
 /// one block holds; a map allocates blocks as posts need them and keeps up
 /// to 4 emptied ones. Where interrupt handlers may post (lwIP's raw API), a

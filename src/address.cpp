@@ -189,7 +189,14 @@ address::address(std::string_view host, std::uint16_t port) noexcept {
 address address::local(std::string_view path) noexcept {
   address a;
   a.family_ = family::local;
-  a.path_.assign(path.data(), path.size());
+  if (path.size() > ASYNCORE_LOCAL_PATH_MAX) {
+    // path_too_long(): bind and connect refuse it. The length is kept (up to
+    // 65535) and compared; the bytes are not.
+    a.path_size_ = static_cast<std::uint16_t>(path.size() > 0xffff ? 0xffff : path.size());
+    return a;
+  }
+  if (!path.empty()) std::memcpy(a.path_, path.data(), path.size());
+  a.path_size_ = static_cast<std::uint16_t>(path.size());
   return a;
 }
 
@@ -299,7 +306,7 @@ std::string address::host() const {
       return out;
     }
     case family::local:
-      return path_;
+      return std::string(path());
     case family::unspec:
       break;
   }
@@ -317,7 +324,7 @@ std::string address::to_string() const {
                     static_cast<unsigned>(scope_id_));
       return "('" + host() + buf;
     case family::local:
-      return "'" + path_ + "'";
+      return "'" + std::string(path()) + "'";
     case family::unspec:
       break;
   }
@@ -332,7 +339,7 @@ bool operator==(const address& a, const address& b) noexcept {
     case family::inet6:
       return a.port_ == b.port_ && a.scope_id_ == b.scope_id_ && a.bytes_ == b.bytes_;
     case family::local:
-      return a.path_ == b.path_;
+      return a.path_size_ == b.path_size_ && a.path() == b.path();
     case family::unspec:
       break;
   }

@@ -135,7 +135,7 @@ inline address bind_address(family f) {
 
 /// Removes an AF_UNIX socket file (no-op for IP addresses).
 inline void unlink_address(const address& a) {
-  if (a.is_local() && !a.path().empty() && a.path()[0] != '\0') std::remove(a.path().c_str());
+  if (a.is_local() && !a.path().empty() && a.path()[0] != '\0') std::remove(std::string(a.path()).c_str());
 }
 
 /// Runs one-iteration loops (timeout 10 ms) until `done()` or `seconds`

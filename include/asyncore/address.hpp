@@ -46,7 +46,10 @@ enum class socket_type : std::uint8_t {
 /// tuples <code>('127.0.0.1', 80)</code>, <code>('::1', 80, 0, 0)</code> and path strings).
 ///
 /// A value type that holds no platform structure: the platform layer
-/// converts it to and from the native sockaddr.
+/// converts it to and from the native sockaddr. It is trivially copyable:
+/// an AF_UNIX path is kept inside it, up to ASYNCORE_LOCAL_PATH_MAX bytes
+/// (108 on POSIX and Windows, 0 on lwIP); a longer path makes an address that
+/// bind() and connect() refuse with std::errc::filename_too_long.
 class ASYNCORE_API address {
  public:
   /// An empty address (family::unspec). `!a` is true for it.
@@ -111,8 +114,15 @@ class ASYNCORE_API address {
   std::uint32_t flowinfo() const noexcept { return flowinfo_; }
   /// The 4 (IPv4) or 16 (IPv6) address bytes, network order.
   const std::uint8_t* bytes() const noexcept { return bytes_.data(); }
-  /// The AF_UNIX path.
-  const std::string& path() const noexcept { return path_; }
+  /// The AF_UNIX path (empty when it was too long to keep: see path_too_long).
+  std::string_view path() const noexcept {
+    return path_too_long() ? std::string_view() : std::string_view(reinterpret_cast<const char*>(path_), path_size_);
+  }
+  /// True for an AF_UNIX address made from a path longer than
+  /// ASYNCORE_LOCAL_PATH_MAX bytes: it holds no path, and binding or
+  /// connecting to it fails with std::errc::filename_too_long. Two such
+  /// addresses compare equal when their paths had the same length.
+  bool path_too_long() const noexcept { return path_size_ > ASYNCORE_LOCAL_PATH_MAX; }
 
   /// The host as text: "127.0.0.1", "::1" (RFC 5952 form), or the path.
   std::string host() const;
@@ -132,10 +142,11 @@ class ASYNCORE_API address {
  private:
   family family_ = family::unspec;
   std::uint16_t port_ = 0;
+  std::uint16_t path_size_ = 0;  // above ASYNCORE_LOCAL_PATH_MAX: too long, nothing kept
   std::uint32_t scope_id_ = 0;
   std::uint32_t flowinfo_ = 0;
   std::array<std::uint8_t, 16> bytes_{};
-  std::string path_;
+  unsigned char path_[ASYNCORE_LOCAL_PATH_MAX > 0 ? ASYNCORE_LOCAL_PATH_MAX : 1] = {};
 };
 
 }  // namespace asyncore

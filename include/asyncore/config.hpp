@@ -133,6 +133,13 @@
 #define ASYNCORE_SMALL 0
 #endif
 
+/// ASYNCORE_LOCAL_PATH_MAX: the longest AF_UNIX path an address holds
+/// (build_config.hpp: 108 on POSIX and Windows, 0 on lwIP). 108 when the
+/// library's build_config.hpp is not on the include path.
+#ifndef ASYNCORE_LOCAL_PATH_MAX
+#define ASYNCORE_LOCAL_PATH_MAX 108
+#endif
+
 /// ASYNCORE_INET6: 0 leaves IPv6 text out of address, for a firmware whose
 /// stack has no IPv6 (lwIP with LWIP_IPV6 0, as the firmware presets build;
 /// CMake option ASYNCORE_INET6=OFF, written into build_config.hpp). Then

@@ -25,4 +25,7 @@ else()
 endif()
 set(ASYNCORE_PLATFORM_LIBS "")
 set(ASYNCORE_HAS_FILE_DISPATCHER 1)
+# AF_UNIX paths an address holds: Linux's sun_path (longer ones fail to bind
+# or connect with filename_too_long, as they do on the platform).
+set(ASYNCORE_LOCAL_PATH_MAX 108)
 unset(_dir)

@@ -40,7 +40,11 @@ socklen_t to_native(const address& a, sockaddr_storage& ss, std::error_code& ec)
     }
     case family::local: {
       auto* sun = reinterpret_cast<sockaddr_un*>(&ss);
-      const std::string& p = a.path();
+      const std::string_view p = a.path();
+      if (a.path_too_long()) {  // longer than an address keeps: longer than sun_path too
+        ec = std::make_error_code(std::errc::filename_too_long);
+        return 0;
+      }
       // A path needs its terminating NUL inside sun_path. An abstract name
       // (leading NUL, Linux) is counted by the length, not terminated, so it
       // may fill sun_path completely, as Linux and Python allow.

@@ -20,3 +20,6 @@ set(ASYNCORE_PLATFORM_LIBS ws2_32)
 # file_wrapper / file_dispatcher are POSIX-only, as in Python: including
 # <asyncore/file_dispatcher.hpp> on Windows stops with a clear #error.
 set(ASYNCORE_HAS_FILE_DISPATCHER 0)
+# An address holds AF_UNIX paths as on POSIX (the value type is the same;
+# this layer opens no AF_UNIX socket: capabilities::local is false).
+set(ASYNCORE_LOCAL_PATH_MAX 108)

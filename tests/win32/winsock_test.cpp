@@ -261,11 +261,12 @@ TEST(Win32WSAPoll, FailedConnectDetectedWhenWSAPollStaysSilent) {
   ASSERT_EQ(ec, std::errc::operation_in_progress) << ec.message();
 
   auto p = w32::make_wsapoll_poller(w32::wsapoll_mode::simulate_pre2004);
-  std::vector<asyncore::detail::slot> slots(1);
+  asyncore::detail::flat_vector<asyncore::detail::slot> slots;
+  slots.resize(1);
   slots[0].d = &owner;
   slots[0].handle = s.native_handle();
   slots[0].want = asyncore::pollin | asyncore::pollpri | asyncore::pollout;
-  std::vector<asyncore::detail::ready_event> out;
+  asyncore::detail::flat_vector<asyncore::detail::ready_event> out;
   const auto start = std::chrono::steady_clock::now();
   while (out.empty() && std::chrono::steady_clock::now() - start < std::chrono::seconds(15)) {
     p->wait(slots, 1, 1000000, out, ec);
@@ -288,11 +289,12 @@ TEST(Win32WSAPoll, ProbeLeavesHealthySocketsAlone) {
   std::error_code ec;
   c.connect(name_of(l), ec);
   auto p = w32::make_wsapoll_poller(w32::wsapoll_mode::simulate_pre2004);
-  std::vector<asyncore::detail::slot> slots(1);
+  asyncore::detail::flat_vector<asyncore::detail::slot> slots;
+  slots.resize(1);
   slots[0].d = &owner;
   slots[0].handle = c.native_handle();
   slots[0].want = asyncore::pollout;
-  std::vector<asyncore::detail::ready_event> out;
+  asyncore::detail::flat_vector<asyncore::detail::ready_event> out;
   p->wait(slots, 1, 5000000, out, ec);
   ASSERT_FALSE(ec) << ec.message();
   ASSERT_EQ(out.size(), 1u);
@@ -314,11 +316,12 @@ TEST(Win32WSAPoll, GracefulPeerCloseIsReadableNotHangUp) {
   b.close();
   auto p = asyncore::detail::platform::make_poller(backend::poll, ec);
   ASSERT_TRUE(p);
-  std::vector<asyncore::detail::slot> slots(1);
+  asyncore::detail::flat_vector<asyncore::detail::slot> slots;
+  slots.resize(1);
   slots[0].d = &owner;
   slots[0].handle = a.native_handle();
   slots[0].want = asyncore::pollin | asyncore::pollpri;
-  std::vector<asyncore::detail::ready_event> out;
+  asyncore::detail::flat_vector<asyncore::detail::ready_event> out;
   p->wait(slots, 1, 5000000, out, ec);
   ASSERT_FALSE(ec) << ec.message();
   ASSERT_EQ(out.size(), 1u);
@@ -351,11 +354,12 @@ TEST(Win32WSAPoll, HalfClosedPeerWriterWaitsWithoutSpinning) {
   ASSERT_TRUE(ec == std::errc::operation_would_block) << ec.message();
   auto p = asyncore::detail::platform::make_poller(backend::poll, ec);
   ASSERT_TRUE(p);
-  std::vector<asyncore::detail::slot> slots(1);
+  asyncore::detail::flat_vector<asyncore::detail::slot> slots;
+  slots.resize(1);
   slots[0].d = &owner;
   slots[0].handle = a.native_handle();
   slots[0].want = asyncore::pollout;
-  std::vector<asyncore::detail::ready_event> out;
+  asyncore::detail::flat_vector<asyncore::detail::ready_event> out;
   for (int round = 0; round < 2; ++round) {  // the first wait meets the hang-up, the second starts with select
     const auto start = std::chrono::steady_clock::now();
     p->wait(slots, 1, 200000, out, ec);
@@ -369,7 +373,8 @@ TEST(Win32WSAPoll, HalfClosedPeerWriterWaitsWithoutSpinning) {
   std::size_t got = 0;
   auto pb = asyncore::detail::platform::make_poller(backend::select, ec);
   ASSERT_TRUE(pb);
-  std::vector<asyncore::detail::slot> bslots(1);
+  asyncore::detail::flat_vector<asyncore::detail::slot> bslots;
+  bslots.resize(1);
   bslots[0].d = &owner;
   bslots[0].handle = b.native_handle();
   bslots[0].want = asyncore::pollin;
@@ -377,7 +382,7 @@ TEST(Win32WSAPoll, HalfClosedPeerWriterWaitsWithoutSpinning) {
     const std::size_t n = b.recv(buf.data(), buf.size(), ec);
     if (ec == std::errc::operation_would_block) {
       ec.clear();
-      std::vector<asyncore::detail::ready_event> ready;
+      asyncore::detail::flat_vector<asyncore::detail::ready_event> ready;
       pb->wait(bslots, 1, 1000000, ready, ec);  // until more arrives (bounded)
       ASSERT_FALSE(ec) << ec.message();
       continue;

@@ -71,8 +71,8 @@ set(ASYNCORE_PLATFORM_SOURCES
 list(APPEND ASYNCORE_PLATFORM_SOURCES ${CMAKE_CURRENT_LIST_DIR}/../udp_wake.cpp)
 endif()
 set(ASYNCORE_HAS_FILE_DISPATCHER 0)
-# lwIP has no AF_UNIX: an address holds no path (32 bytes smaller, 24 less
-# than with the std::string it had: RAM per channel on a device).
+# lwIP has no AF_UNIX: an address holds no path (36 bytes on a 32-bit
+# device, 16 less than with the std::string it had: RAM per channel).
 set(ASYNCORE_LOCAL_PATH_MAX 0)
 
 if(ASYNCORE_LWIP_PORT STREQUAL "external")

@@ -205,11 +205,13 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
   if (!p) return;
 
   depth_guard guard(m);
-  m.ensure_waker();
   // Timers made from here on (by callbacks and handlers) run in a later
   // iteration: a timer that re-arms itself runs once per iteration.
   const std::uint64_t start_seq = m.timers.next_seq();
-  run_posted(m);  // what other threads posted before this iteration
+  if (const detail::post_service* ps = detail::post_ops.load(std::memory_order_relaxed)) {
+    ps->prepare(m);  // the wake-up channel, before the first wait
+    ps->run(m);      // what other threads posted before this iteration
+  }
   if (!m.has_work()) return;  // that was all: nothing to wait for
   const std::size_t n = m.slots.size();
   std::int64_t now = 0;
@@ -303,7 +305,7 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
     // never passed on, and it got handle_write after writable() said no).
     ++m.iteration;
     if (wait_us != 0) pf::sleep_us(wait_us);
-    run_timers(m, start_seq);
+    if (m.timer_ops) m.timer_ops->run(m, start_seq);
     return;
   }
 
@@ -349,19 +351,15 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
     dispatch(*d, ev, &m, e.slot);
     if (m.exit_requested.load(std::memory_order_relaxed)) return;
   }
-  run_timers(m, start_seq);
+  if (m.timer_ops) m.timer_ops->run(m, start_seq);
 }
 
 }  // namespace
 
-// -- timers and posted calls (src/timers.hpp) ----------------------------------------
+// -- timers and posted calls (src/timers.hpp; reached through map_state's
+// timer_ops and post_ops, so linked only where they are used) ---------------------
 
-namespace {
-
-// A timer's or a posted call's callable, with the exception policy: a
-// channel's own timer reports to that channel (as its handlers do); the
-// others to the map's callback error handler, by default one log line.
-void run_callback(map_state& m, dispatcher* owner, detail::task& fn) {
+void detail::run_callback(map_state& m, dispatcher* owner, detail::task& fn) {
   if (owner) {
     guarded(*owner, [&] { fn(); });
     return;
@@ -382,8 +380,6 @@ void run_callback(map_state& m, dispatcher* owner, detail::task& fn) {
   fn();
 #endif
 }
-
-}  // namespace
 
 void detail::run_timers(map_state& m, std::uint64_t start_seq) {
   if (m.timers.empty()) return;
@@ -406,7 +402,7 @@ void detail::run_timers(map_state& m, std::uint64_t start_seq) {
       ~finish() { detail::retire_node(n); }
     } done{n};
     n->running = true;
-    run_callback(m, n->owner, n->fn);
+    detail::run_callback(m, n->owner, n->fn);
   }
 }
 
@@ -444,7 +440,7 @@ void detail::run_posted(map_state& m) {
       detail::task& fn = b->items[i];
       if (!fn) continue;
       detail::task call = std::move(fn);  // the slot is empty before the call runs
-      run_callback(m, nullptr, call);
+      detail::run_callback(m, nullptr, call);
     }
     done.rest = b->next;
     b->count = 0;

@@ -28,6 +28,9 @@
 namespace asyncore {
 namespace detail {
 
+struct timer_service;  // below
+struct post_service;
+
 struct map_state {
   map_state() = default;
   ~map_state();
@@ -88,7 +91,7 @@ struct map_state {
     s.want = want;
   }
 
-  // -- time and threads (src/timers.cpp; run by the loop) ----------------------
+  // -- time and threads (src/timers.cpp, src/posting.cpp; run by the loop) ----
   /// The map's clock (µs): the platform's monotonic clock, or a test's.
   std::int64_t now() const noexcept { return clock ? clock() : platform_now(); }
   static std::int64_t platform_now() noexcept;
@@ -98,18 +101,19 @@ struct map_state {
   bool has_work() const noexcept {
     return visible() != 0 || !timers.empty() || posts.pending.load(std::memory_order_acquire);
   }
-  /// Makes the wake-up channel if there is none yet (in the loop's thread,
-  /// before it waits). A failure is logged once: posted calls then run at
-  /// the next iteration instead of waking the wait.
-  void ensure_waker() noexcept;
-  /// Wakes the loop from any thread, if it watches its wake-up handle.
+  /// Wakes the loop from any thread, if it watches its wake-up handle (src/posting.cpp).
   void wake() noexcept;
   /// Marks the wake-up channel's slot: not in size(), channels(), find().
   void hide(dispatcher& d) noexcept;
+  /// The target of this map's workers (name resolution), made on first use
+  /// (in the map's thread).
+  const std::shared_ptr<post_target>& worker_target();
 
   timer_queue timers;
+  /// The timers' code, set by the map's first timer (see timer_service).
+  const timer_service* timer_ops = nullptr;
   post_queue posts;
-  std::shared_ptr<post_target> target;  // for workers that may outlive the map
+  std::shared_ptr<post_target> target;  // for workers that may outlive the map; null until one asks
   std::int64_t (*clock)() noexcept = nullptr;  // tests drive time through this
   socket_map::callback_error_handler error_handler = nullptr;
   void* error_context = nullptr;
@@ -179,12 +183,60 @@ struct map_state {
   bool buffer_lent = false;
 };
 
-/// Runs the timers due now that were made before the iteration began
-/// (sequence number below `start_seq`), each once, with the exception
-/// policy (src/loop.cpp).
+// -- what the loop runs only when a program uses it ------------------------------------
+// The loop reaches timers and posted calls only through these two tables, so
+// a firmware that never makes a timer nor lets another thread (or an
+// interrupt handler) in links none of their code, and its maps make no
+// wake-up channel (about 2.7 KiB of flash on a Cortex-M4). Each table is
+// defined beside its feature and set by it:
+//   - timer_service: src/timers.cpp; schedule() sets map_state::timer_ops,
+//     in the map's thread, when the map's first timer is made (timers belong
+//     to the map's thread: no other thread reads it);
+//   - post_service: src/posting.cpp, which holds every way in from another
+//     thread (call_soon_threadsafe, socket_map::request_exit) and sets
+//     `post_ops` from its static initialiser, before main(): the object is in
+//     a program exactly when something there can post, and the pointer is
+//     set before any thread could. Every map then makes its wake-up channel
+//     at its first iteration, as it always did.
+
+struct timer_service {
+  /// Runs the timers due now that were made before the iteration began
+  /// (sequence number below `start_seq`), each once (run_timers).
+  void (*run)(map_state& m, std::uint64_t start_seq);
+  /// Cancels every timer of a channel (`head`: its list, not empty).
+  void (*cancel_owned)(timer_node*& head) noexcept;
+  /// The map is going away: unlinks its timers from their owners and frees the nodes.
+  void (*destroy)(map_state& m) noexcept;
+};
+
+struct post_service {
+  /// Makes the map's wake-up channel if there is none yet (in the loop's
+  /// thread, before it waits). A failure is logged once: posted calls then
+  /// run at the next iteration instead of waking the wait.
+  void (*prepare)(map_state& m) noexcept;
+  /// Runs the calls posted so far (run_posted).
+  void (*run)(map_state& m);
+  /// The map is going away: frees the blocks of posted calls.
+  void (*destroy)(post_queue& q) noexcept;
+};
+/// Null unless src/posting.cpp is linked in (see above); post() sets it too,
+/// should a start-up skip the static constructors. Relaxed loads suffice:
+/// the table it points to is constant.
+extern std::atomic<const post_service*> post_ops;
+
+/// Cancels every timer of a channel (its close() and its destructor).
+inline void cancel_owned(timer_node*& head) noexcept {
+  if (head) head->map->timer_ops->cancel_owned(head);
+}
+
+/// The loop's timer and posted-call runners, with the exception policy
+/// (src/loop.cpp); reached through the tables above.
 void run_timers(map_state& m, std::uint64_t start_seq);
-/// Runs the calls posted from other threads so far, in order (src/loop.cpp).
 void run_posted(map_state& m);
+/// Runs a timer's or a posted call's callable with the exception policy:
+/// a channel's own timer reports to that channel (as its handlers do); the
+/// others to the map's callback error handler, by default one log line.
+void run_callback(map_state& m, dispatcher* owner, task& fn);
 
 }  // namespace detail
 }  // namespace asyncore

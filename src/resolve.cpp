@@ -46,7 +46,7 @@ void resolve(std::string_view host, std::uint16_t port, resolve_callback done, s
   r->deadline = call_later(
       timeout >= 0 ? timeout : 30.0,
       [r] { finish(r, std::make_error_code(std::errc::timed_out), address()); }, r->map);
-  std::shared_ptr<detail::post_target> target = detail::core::state(*r->map).target;
+  std::shared_ptr<detail::post_target> target = detail::core::state(*r->map).worker_target();
   detail::platform::resolve_async(std::string(host), port, f, [r, target](std::error_code ec, address a) {
     // Any thread. The map may be gone by now (the application stopped):
     // then the answer is dropped.

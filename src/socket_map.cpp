@@ -14,14 +14,10 @@ namespace asyncore {
 
 // -- the public face ----------------------------------------------------------------
 
-socket_map::socket_map() : state_(new detail::map_state) {
-  state_->owner = this;
-  state_->target = std::make_shared<detail::post_target>();
-  state_->target->map = this;
-}
+socket_map::socket_map() : state_(new detail::map_state) { state_->owner = this; }
 
 socket_map::~socket_map() {
-  {
+  if (state_->target) {
     // From now on a worker's late answer (resolve) is dropped; one being
     // posted right now finishes first (it may be in its wake-up's system
     // call: waited for without spinning).
@@ -47,11 +43,6 @@ std::vector<dispatcher*> socket_map::channels() const {
   return out;
 }
 
-void socket_map::request_exit() noexcept {
-  state_->exit_requested.store(true, std::memory_order_release);
-  state_->wake();  // from another thread: end the wait now
-}
-
 socket_map& default_map() noexcept {
   // Never destroyed: channels with static storage may outlive any order of
   // static destruction, and the operating system reclaims the sockets.
@@ -60,6 +51,36 @@ socket_map& default_map() noexcept {
 }
 
 namespace detail {
+
+std::atomic<const post_service*> post_ops{nullptr};  // set by src/posting.cpp when it is linked in
+
+map_state::~map_state() {
+  waker.reset();
+  if (timer_ops) timer_ops->destroy(*this);
+  if (const post_service* ps = post_ops.load(std::memory_order_relaxed)) ps->destroy(posts);
+}
+
+const std::shared_ptr<post_target>& map_state::worker_target() {
+  if (!target) {
+    target = std::make_shared<post_target>();
+    target->map = owner;
+  }
+  return target;
+}
+
+// -- the shared lock ------------------------------------------------------------------
+
+std::uint32_t shared_lock::enter() noexcept {
+  const std::uint32_t mask = platform::mask_interrupts();
+  while (flag.test_and_set(std::memory_order_acquire)) {
+  }
+  return mask;
+}
+
+void shared_lock::leave(std::uint32_t mask) noexcept {
+  flag.clear(std::memory_order_release);
+  platform::restore_interrupts(mask);
+}
 
 dispatcher* map_state::find(native_handle_type h) const noexcept {
   const std::uint32_t i = slot_of(h);

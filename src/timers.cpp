@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// asyncore for C++: timers, posted calls and the wake-up channel (see
-// src/timers.hpp; the loop runs them in src/loop.cpp).
+// asyncore for C++: timers (see src/timers.hpp; the loop runs them in
+// src/loop.cpp, through the timer_service this file sets; posted calls and
+// the wake-up channel are in src/posting.cpp).
 #include <asyncore/dispatcher.hpp>
 #include <asyncore/log.hpp>
 #include <asyncore/timer.hpp>
@@ -31,7 +32,9 @@ static_assert(alignof(timer_node) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "operator
 
 // The nodes are the slabs' and go with them; the callables still held (the
 // timers that never ran) are destroyed with their nodes.
-timer_queue::~timer_queue() {
+void timer_queue::free_nodes() noexcept {
+  heap_.clear();
+  free_ = nullptr;
   while (slab* s = slabs_) {
     slabs_ = s->next;
     for (std::size_t i = 0; i < s->count; ++i) s->nodes()[i].~timer_node();
@@ -162,9 +165,22 @@ void retire_node(timer_node* n) noexcept {
   n->map->timers.release(n);
 }
 
-void cancel_owned(timer_node*& head) noexcept {
+namespace {
+
+void cancel_all(timer_node*& head) noexcept {
   while (head) cancel_node(head);
 }
+
+void destroy_timers(map_state& m) noexcept {
+  m.timers.orphan_all();
+  m.timers.free_nodes();
+}
+
+// Reached only through map_state::timer_ops, which schedule() sets: a
+// program that makes no timer links none of this (src/map_state.hpp).
+constexpr timer_service timer_ops{&run_timers, &cancel_all, &destroy_timers};
+
+}  // namespace
 
 std::int64_t seconds_to_us(double seconds) noexcept {
   if (!(seconds > 0)) return 0;  // negative and NaN: now
@@ -174,8 +190,11 @@ std::int64_t seconds_to_us(double seconds) noexcept {
 
 std::uint32_t generation_of(const timer_node* n) noexcept { return n->generation; }
 
+std::int64_t map_state::platform_now() noexcept { return pf::monotonic_us(); }
+
 timer_node* schedule(socket_map* map, dispatcher* owner, std::int64_t delay_us, std::int64_t period_us, task fn) {
   map_state& m = core::state(map ? *map : default_map());
+  m.timer_ops = &timer_ops;
   timer_node* n = m.timers.acquire();
   n->map = &m;
   n->fn = std::move(fn);
@@ -190,204 +209,6 @@ timer_node* schedule(socket_map* map, dispatcher* owner, std::int64_t delay_us, 
     head = n;
   }
   return n;
-}
-
-// -- posted calls and the wake-up channel ---------------------------------------------------
-
-bool post(socket_map* map, task fn, std::error_code& ec) {
-  ec.clear();
-  map_state& m = core::state(map ? *map : default_map());
-  post_queue& q = m.posts;
-  // A new block is allocated outside the lock (the allocator may block, and
-  // an interrupt handler must never wait for it), then the post tries again.
-  post_block* fresh = nullptr;
-  for (;;) {
-    bool signal = false, done = false;
-    {
-      const post_queue::guard lock(q);
-      if (!q.tail || q.tail->count == post_block::capacity) {
-        post_block* b = q.spare;
-        if (b) {
-          q.spare = b->next;
-          --q.spare_count;
-          b->next = nullptr;
-        } else {
-          b = fresh;
-          fresh = nullptr;
-        }
-        if (b) {
-          if (q.tail) {
-            q.tail->next = b;
-          } else {
-            q.head = b;
-          }
-          q.tail = b;
-        }
-      }
-      if (q.tail && q.tail->count < post_block::capacity) {
-        q.tail->items[q.tail->count++] = std::move(fn);
-        q.pending.store(true, std::memory_order_release);
-        if (q.wake_ready && !q.posted) {
-          q.posted = true;
-          signal = true;
-        }
-        done = true;
-      }
-    }
-    if (done) {
-      delete fresh;  // another post linked a block meanwhile
-      if (signal) pf::wake_signal(q.signal_end);
-      return true;
-    }
-    fresh = new (std::nothrow) post_block;
-    if (!fresh) {
-      ec = std::make_error_code(std::errc::not_enough_memory);
-      return false;
-    }
-  }
-}
-
-// -- the shared lock ----------------------------------------------------------------------------
-
-std::uint32_t shared_lock::enter() noexcept {
-  const std::uint32_t mask = pf::mask_interrupts();
-  while (flag.test_and_set(std::memory_order_acquire)) {
-  }
-  return mask;
-}
-
-void shared_lock::leave(std::uint32_t mask) noexcept {
-  flag.clear(std::memory_order_release);
-  pf::restore_interrupts(mask);
-}
-
-post_queue::~post_queue() {
-  for (post_block* list : {head, spare}) {
-    while (list) {
-      post_block* next = list->next;
-      delete list;
-      list = next;
-    }
-  }
-}
-
-void map_state::wake() noexcept {
-  native_handle_type h = invalid_handle;
-  {
-    const post_queue::guard lock(posts);
-    if (posts.wake_ready) h = posts.signal_end;
-  }
-  if (h != invalid_handle) pf::wake_signal(h);
-}
-
-std::int64_t map_state::platform_now() noexcept { return pf::monotonic_us(); }
-
-namespace {
-
-// The map's wake-up channel: registered like any channel so that every
-// backend watches it, hidden from the application (size, channels, find).
-// A read event drains the handle, then clears the "posted" flag (in that
-// order: the other one loses wake-ups), then runs what was posted.
-class waker_channel final : public dispatcher {
- public:
-  waker_channel(map_state& m, native_handle_type watch, native_handle_type signal_end)
-      : dispatcher(m.owner), m_(m), watch_(watch), signal_end_(signal_end) {
-    set_socket(asyncore::socket(watch), m.owner);
-    m.hide(*this);
-    set_stable_predicates(true);
-  }
-  ~waker_channel() override {
-    {
-      const post_queue::guard lock(m_.posts);
-      m_.posts.wake_ready = false;
-    }
-    close();
-    pf::wake_close(watch_, signal_end_);
-  }
-  bool readable() override { return true; }
-  bool writable() override { return false; }
-  void handle_read() override {
-    pf::wake_drain(watch_);
-    {
-      const post_queue::guard lock(m_.posts);
-      m_.posts.posted = false;
-    }
-    run_posted(m_);
-  }
-  void handle_close() override {}  // never closes: the map owns it
-  void handle_error(const error_cause& cause) override {
-    write_log(log_stream::log, "log: asyncore wake-up: " + cause.what);
-  }
-  std::string_view type_name() const override { return "asyncore::wake-up"; }
-
- private:
-  map_state& m_;
-  native_handle_type watch_;
-  native_handle_type signal_end_;
-};
-
-}  // namespace
-
-void map_state::ensure_waker() noexcept {
-  if (waker || waker_failed) return;
-  native_handle_type watch = invalid_handle, signal_end = invalid_handle;
-  std::error_code ec;
-  pf::make_wake(watch, signal_end, ec);
-  if (ec) {
-    waker_failed = true;
-    write_log(log_stream::log, "log: asyncore: no wake-up handle for this map (" + error_text(ec) +
-                                   "); calls posted from other threads run at the next iteration");
-    return;
-  }
-#if ASYNCORE_HAS_EXCEPTIONS
-  try {
-    waker.reset(new waker_channel(*this, watch, signal_end));
-  } catch (...) {
-    waker_failed = true;
-    return;
-  }
-#else
-  waker.reset(new waker_channel(*this, watch, signal_end));
-#endif
-  // Where interrupt handlers may post, two blocks of posted calls are kept
-  // from now on: one takes posts while the loop runs the other's calls, which
-  // then goes back to `spare` (run_posted). A handler's post then allocates
-  // nothing while fewer than post_block::capacity calls wait.
-  post_block* ready = nullptr;
-  if (pf::posts_from_interrupts()) {
-    for (int i = 0; i < 2; ++i) {
-      post_block* b = new (std::nothrow) post_block;
-      if (!b) break;
-      b->next = ready;
-      ready = b;
-    }
-  }
-  bool signal;
-  {
-    const post_queue::guard lock(posts);
-    posts.signal_end = signal_end;
-    posts.wake_ready = true;
-    signal = posts.posted;
-    while (ready) {
-      post_block* b = ready;
-      ready = b->next;
-      b->next = posts.spare;
-      posts.spare = b;
-      ++posts.spare_count;
-    }
-  }
-  if (signal) pf::wake_signal(signal_end);
-}
-
-void map_state::hide(dispatcher& d) noexcept {
-  if (!d.registered()) return;
-  slots[d.slot_].state |= slot_hidden;
-  ++hidden;
-}
-
-map_state::~map_state() {
-  waker.reset();
-  timers.orphan_all();
 }
 
 }  // namespace detail

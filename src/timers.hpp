@@ -59,7 +59,7 @@ class timer_queue {
   timer_queue() = default;
   timer_queue(const timer_queue&) = delete;
   timer_queue& operator=(const timer_queue&) = delete;
-  ~timer_queue();
+  ~timer_queue() = default;  // the nodes are freed by free_nodes() (timer_service::destroy)
 
   timer_node* acquire();
   /// Back to the free list: a new generation, the callable destroyed.
@@ -79,6 +79,8 @@ class timer_queue {
   std::uint64_t next_seq() const noexcept { return next_seq_; }
   /// Unlinks every node from its owner (the map is going away).
   void orphan_all() noexcept;
+  /// Frees every node, and the callables still held (the map is going away).
+  void free_nodes() noexcept;
 
  private:
   // The keys live in the heap array itself, beside the node pointer: a sift
@@ -152,7 +154,7 @@ struct post_queue {
   post_queue() = default;
   post_queue(const post_queue&) = delete;
   post_queue& operator=(const post_queue&) = delete;
-  ~post_queue();
+  ~post_queue() = default;  // the blocks are freed by post_service::destroy
 
   shared_lock lock;
   post_block* head = nullptr;  // under lock: the calls posted, in order
@@ -202,8 +204,6 @@ void cancel_node(timer_node* n) noexcept;
 /// After a timer's callback: recycles it unless it is scheduled again
 /// (call_every, or reset() from its callback).
 void retire_node(timer_node* n) noexcept;
-/// Cancels every timer of a channel (close() and the destructor).
-void cancel_owned(timer_node*& head) noexcept;
 
 }  // namespace detail
 }  // namespace asyncore

@@ -13,8 +13,8 @@
 # The library's common code: no platform #ifdefs.
 ASYNCORE_COMMON_SOURCES := \
   src/address.cpp src/async_chat.cpp src/dispatcher.cpp src/dispatcher_with_send.cpp \
-  src/error.cpp src/flat_vector.cpp src/log.cpp src/loop.cpp src/producer.cpp src/resolve.cpp \
-  src/socket.cpp src/socket_common.cpp src/socket_map.cpp src/timers.cpp
+  src/error.cpp src/flat_vector.cpp src/log.cpp src/loop.cpp src/posting.cpp src/producer.cpp \
+  src/resolve.cpp src/socket.cpp src/socket_common.cpp src/socket_map.cpp src/timers.cpp
 
 # The lwIP platform layer (ASYNCORE_PLATFORM=lwip).
 ASYNCORE_LWIP_SOURCES := \

@@ -59,7 +59,8 @@ struct tls_transport {
   virtual std::size_t send(dispatcher& d, const void* data, std::size_t n, std::error_code& ec) = 0;
   /// The loop's sampling: the interest to wait for, given the channel's own
   /// predicates `r`/`w` and the interest made of them; `ready_now` when
-  /// plaintext is held already (the loop then dispatches a read event).
+  /// plaintext is held already (the loop then dispatches a read event; the
+  /// transport sets map_state::merge_tls, which adds it).
   virtual unsigned sample(dispatcher& d, bool r, bool w, unsigned want, bool& ready_now) = 0;
   /// An event for the channel: drives the handshake, flushes ciphertext;
   /// returns the events left for the channel's own hooks. May call hooks

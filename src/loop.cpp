@@ -165,8 +165,12 @@ ASYNCORE_NOINLINE unsigned sample_tls(map_state& m, detail::tls_transport& t, di
   return want;
 }
 
-// Adds the read events of the TLS channels that hold plaintext.
-ASYNCORE_NOINLINE void merge_tls_ready(map_state& m, detail::flat_vector<detail::ready_event>& ready) {
+}  // namespace
+
+// Adds the read events of the TLS channels that hold plaintext. Reached
+// through map_state::merge_tls, which the TLS layer sets (so a build or a
+// firmware without TLS does not link it).
+void detail::merge_tls_ready(map_state& m, detail::flat_vector<detail::ready_event>& ready) {
   for (const std::uint32_t i : m.tls_ready) {
     bool found = false;
     for (detail::ready_event& e : ready) {
@@ -180,6 +184,8 @@ ASYNCORE_NOINLINE void merge_tls_ready(map_state& m, detail::flat_vector<detail:
   }
   m.tls_ready.clear();
 }
+
+namespace {
 
 // The backend cannot watch this handle (select's FD_SETSIZE, a failed epoll
 // registration): the channel gets handle_error with the backend's reason.
@@ -327,7 +333,7 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
     }
   }
   if (ec) return;
-  if (!m.tls_ready.empty()) merge_tls_ready(m, ready);
+  if (!m.tls_ready.empty()) m.merge_tls(m, ready);
 
   for (std::size_t k = 0; k < ready.size(); ++k) {
     const detail::ready_event e = ready[k];

@@ -161,6 +161,8 @@ struct map_state {
   flat_vector<std::uint32_t> dirty;
   flat_vector<std::uint32_t> sampled;  // scratch: the slots sampled in this iteration
   flat_vector<std::uint32_t> tls_ready;  // TLS channels whose engine holds plaintext (src/loop.cpp)
+  /// merge_tls_ready, set by the TLS layer when it first reports plaintext held.
+  void (*merge_tls)(map_state& m, flat_vector<ready_event>& ready) = nullptr;
   std::size_t wanting = 0;
   std::size_t live = 0;
   std::size_t holes = 0;
@@ -237,6 +239,9 @@ void run_posted(map_state& m);
 /// a channel's own timer reports to that channel (as its handlers do); the
 /// others to the map's callback error handler, by default one log line.
 void run_callback(map_state& m, dispatcher* owner, task& fn);
+/// Adds a read event for each TLS channel whose engine holds plaintext
+/// (src/loop.cpp; reached through map_state::merge_tls).
+void merge_tls_ready(map_state& m, flat_vector<ready_event>& ready);
 
 }  // namespace detail
 }  // namespace asyncore

@@ -20,6 +20,7 @@
 #include <asyncore/tls.hpp>
 
 #include "../core.hpp"
+#include "../map_state.hpp"
 #include "../poller.hpp"
 #include "engine.hpp"
 
@@ -401,6 +402,9 @@ class tls_channel final : public tls_transport, public wire_port {
         // Not while starved: the engine may hold part of a record (mbedTLS
         // counts it as pending), which no read completes until more comes.
         ready_now = r && !peer_closed && !starved && (s->pending() || w.in_avail() != 0);
+        // The loop then adds a read event after its wait, through this
+        // pointer: code without TLS never links that merge (src/map_state.hpp).
+        if (ready_now) core::state(*core::registered_in(d)).merge_tls = &merge_tls_ready;  // sampled: registered
         return want;
       case phase::failed:
         break;

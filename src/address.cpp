@@ -133,7 +133,9 @@ address address::parse(std::string_view host, std::uint16_t port, std::error_cod
   if (host == "localhost") {
     return loopback(family::inet, port);
   }
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  // (Not substr: its range check would link an exception's text into firmware.)
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = std::string_view(host.data() + 1, host.size() - 2);
   std::uint8_t b[16];
   if (parse_v4(host, b)) {
     a.family_ = family::inet;

@@ -126,7 +126,7 @@
 ///  - a socket_map looks a channel up by handle with a linear search
 ///    instead of a hash index (fine for a firmware's few channels);
 ///  - the epoll-to-poll fallback's log line omits the cause;
-///  - with GCC, CMake builds the library with -finline-limit=8;
+///  - with GCC, CMake builds the library with -finline-limit=8 -fno-ipa-sra;
 ///  - posted calls are kept in blocks of 16 (ASYNCORE_POST_BLOCK_CALLS).
 /// 0 (the default) keeps the full messages and the hash index.
 #ifndef ASYNCORE_SMALL

@@ -344,7 +344,7 @@ void dispatcher::tls_error(std::error_code& ec, const char* what) {
 
 std::size_t detail::core::transmit(dispatcher& d, const char* p, std::size_t n, std::size_t chunk,
                                    std::size_t& budget, std::error_code& ec) {
-  ec.clear();
+  if (ec) ec.clear();  // per message: clear() calls system_category() out of line
   std::size_t total = 0;
   if (!d.socket_) return 0;
   if (chunk == 0) chunk = 1;

@@ -204,7 +204,9 @@ std::int64_t to_us(double seconds) {
 }
 
 void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_code& ec) {
-  ec.clear();
+  // Not a plain clear() on the paths run per iteration or per message: it
+  // calls std::system_category() out of line, and the code is clear already.
+  if (ec) ec.clear();
   m.collect();
   if (!m.has_work()) return;  // Python returns at once, without sleeping
   detail::poller* p = m.poller_for(b, ec);
@@ -504,7 +506,7 @@ void poll2(double timeout, socket_map* map) {
 }
 
 void loop(double timeout, backend b, socket_map* map, std::optional<long> count, std::error_code& ec) {
-  ec.clear();
+  if (ec) ec.clear();  // see poll_once_us
   map_state& m = core::state(map ? *map : default_map());
   const std::int64_t us = to_us(timeout);
   long left = count ? *count : 1;

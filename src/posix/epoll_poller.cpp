@@ -66,7 +66,7 @@ class epoll_poller final : public poller {
 
   void wait(flat_vector<slot>& slots, std::size_t n, std::int64_t timeout_us, flat_vector<ready_event>& out,
             std::error_code& ec) override {
-    ec.clear();
+    if (ec) ec.clear();  // once per iteration: clear() calls system_category() out of line
     const flat_vector<std::uint32_t>* sampled = tracker_.take();
     failed_.clear();
     if (epfd_ < 0) epfd_ = ::epoll_create1(EPOLL_CLOEXEC);

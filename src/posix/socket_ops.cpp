@@ -224,7 +224,7 @@ handle accept(handle h, address* peer, std::error_code& ec) noexcept {
 }
 
 std::size_t send(handle h, const void* p, std::size_t n, bool oob, std::error_code& ec) noexcept {
-  ec.clear();
+  if (ec) ec.clear();  // the hot path: clear() calls system_category() out of line
   int flags = oob ? MSG_OOB : 0;
 #ifdef MSG_NOSIGNAL
   flags |= MSG_NOSIGNAL;
@@ -246,7 +246,7 @@ std::size_t send(handle h, const void* p, std::size_t n, bool oob, std::error_co
 }
 
 std::size_t recv(handle h, void* p, std::size_t n, std::error_code& ec) noexcept {
-  ec.clear();
+  if (ec) ec.clear();  // the hot path: clear() calls system_category() out of line
   ssize_t r;
   do {
     r = sys().recv(fd_of(h), p, n, 0);

@@ -193,8 +193,8 @@ void detail::core::deliver_error(dispatcher& d, const std::error_code& ec, const
 
 // -- socket methods (Python A:285-402) --------------------------------------------
 
-void dispatcher::create_socket(family f, socket_type t, std::error_code& ec) {
-  asyncore::socket s = asyncore::socket::open(f, t, ec);
+void dispatcher::open_socket(family f, socket_type t, std::error_code& ec) {
+  asyncore::socket s(detail::platform::open(f, t, ec));  // not socket::open: `t` is not a constant here
   if (ec) return;
   set_socket(std::move(s));
   datagram_ = t == socket_type::dgram;

@@ -43,6 +43,11 @@ using handle = native_handle_type;
 /// A new socket: non-blocking, not inherited by child processes, and never
 /// raising SIGPIPE (where the platform has it).
 handle open(family f, socket_type t, std::error_code& ec) noexcept;
+/// Called before the first datagram socket is opened (detail::enable_datagrams
+/// in <asyncore/socket.hpp>): a platform whose datagram code should be left
+/// out of programs that open none is reached only through what this sets
+/// (lwIP's raw platform); the others do nothing.
+void enable_datagrams() noexcept;
 void close(handle h, std::error_code& ec) noexcept;
 void bind(handle h, const address& a, std::error_code& ec) noexcept;
 void listen(handle h, int backlog, std::error_code& ec) noexcept;

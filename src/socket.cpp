@@ -19,9 +19,11 @@ socket& socket::operator=(socket&& other) noexcept {
 
 socket::~socket() { close(); }
 
-socket socket::open(family f, socket_type t, std::error_code& ec) noexcept {
-  return socket(pf::open(f, t, ec));
+native_handle_type socket::open_native(family f, socket_type t, std::error_code& ec) noexcept {
+  return pf::open(f, t, ec);
 }
+
+void detail::enable_datagrams() noexcept { pf::enable_datagrams(); }
 
 void socket::close(std::error_code& ec) noexcept {
   ec.clear();

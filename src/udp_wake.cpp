@@ -16,6 +16,7 @@ namespace platform {
 namespace pf = platform;
 
 void make_wake(pf::handle& watch, pf::handle& signal_end, std::error_code& ec) noexcept {
+  pf::enable_datagrams();  // the seam's rule before a datagram open (a no-op where this file is used)
   pf::handle h = pf::open(family::inet, socket_type::dgram, ec);
   if (ec) return;
   std::error_code ignored;

@@ -219,7 +219,10 @@ class ASYNCORE_API dispatcher {
   // -- socket methods ----------------------------------------------------
   /// Creates a non-blocking, non-inheritable socket and registers it in this
   /// channel's map (Python's create_socket).
-  void create_socket(family f, socket_type t, std::error_code& ec);
+  void create_socket(family f, socket_type t, std::error_code& ec) {
+    if (t == socket_type::dgram) detail::enable_datagrams();  // inline: see there
+    open_socket(f, t, ec);
+  }
   /// Takes a socket and registers it in `map` (null: this channel's map).
   void set_socket(asyncore::socket sock, socket_map* map = nullptr);
   /// Allows a fast restart of a listening server (SO_REUSEADDR on POSIX; on
@@ -377,6 +380,7 @@ class ASYNCORE_API dispatcher {
   static constexpr std::uint32_t npos = 0xffffffffu;
 
   void adopt_socket(asyncore::socket sock, std::error_code& ec);
+  void open_socket(family f, socket_type t, std::error_code& ec);  // create_socket's, datagrams enabled
   socket_map* timer_map() const noexcept { return registered_in_ ? registered_in_ : map_; }
   // Runs handle_connect_event; a failure goes to handle_error. True when the
   // channel is connected and still open, so the event may go on.

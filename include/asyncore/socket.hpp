@@ -34,6 +34,16 @@ using native_handle_type = std::intptr_t;
 constexpr native_handle_type invalid_handle = -1;
 
 /// Socket options with portable names (getsockopt/setsockopt).
+namespace detail {
+/// Switches the platform's datagram code on; socket::open() and
+/// dispatcher::create_socket() call it before they open a datagram socket.
+/// They are inline so that, where the type is a constant at the call (it
+/// usually is), a program that opens only streams does not link it, and
+/// with it none of the platform's datagram code (lwIP's raw platform then
+/// leaves out its UDP: recvfrom, sendto, the datagram queue).
+ASYNCORE_API void enable_datagrams() noexcept;
+}  // namespace detail
+
 enum class sockopt {
   reuse_addr,  ///< SO_REUSEADDR
   error,       ///< SO_ERROR (read and clear); prefer socket::pending_error()
@@ -80,7 +90,10 @@ class ASYNCORE_API socket {
 
   /// Opens a new non-blocking, non-inheritable socket; on failure `ec` is
   /// set and the result is not open.
-  static socket open(family f, socket_type t, std::error_code& ec) noexcept;
+  static socket open(family f, socket_type t, std::error_code& ec) noexcept {
+    if (t == socket_type::dgram) detail::enable_datagrams();  // see there
+    return socket(open_native(f, t, ec));
+  }
 
   /// The native handle, or invalid_handle (Python's fileno()).
   native_handle_type fileno() const noexcept { return handle_; }
@@ -182,6 +195,7 @@ class ASYNCORE_API socket {
 #endif
 
  private:
+  static native_handle_type open_native(family f, socket_type t, std::error_code& ec) noexcept;
   native_handle_type handle_ = invalid_handle;
 };
 

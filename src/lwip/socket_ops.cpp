@@ -222,6 +222,8 @@ namespace platform {
 
 using namespace lwip;
 
+void enable_datagrams() noexcept {}  // datagrams need nothing switched on here
+
 handle open(family f, socket_type t, std::error_code& ec) noexcept {
   ec.clear();
 #ifdef ASYNCORE_LWIP_ENSURE_STARTED

@@ -137,6 +137,8 @@ ssize_t write_nosigpipe(int fd, const void* p, std::size_t n) {
 
 }  // namespace
 
+void enable_datagrams() noexcept {}  // datagrams need nothing switched on here
+
 handle open(family f, socket_type t, std::error_code& ec) noexcept {
   ec.clear();
   int domain = native_family(f);

@@ -191,6 +191,8 @@ family family_of(int af) noexcept {
 
 }  // namespace
 
+void enable_datagrams() noexcept {}  // datagrams need nothing switched on here
+
 handle open(family f, socket_type t, std::error_code& ec) noexcept {
   ec = win32::ensure_started();
   if (ec) return invalid_handle;

@@ -28,6 +28,9 @@
 //  - UDP: datagrams are queued with their sender in a shared pool
 //    (ASYNCORE_LWIP_RAW_MAX_DATAGRAMS; a full pool drops, as a full socket
 //    buffer does); an empty datagram is a datagram, not the end of a stream.
+//    Every call into lwIP's UDP goes through `g_udp`, which
+//    platform::enable_datagrams() sets: a firmware that opens no datagram
+//    socket links none of it (nor the datagram pool).
 #include "raw.hpp"
 
 #include "../../platform.hpp"
@@ -78,12 +81,6 @@ void free_rx(record& r) noexcept {
   if (r.rx) pbuf_free(r.rx);
   r.rx = nullptr;
   r.rx_off = 0;
-  while (r.dgram >= 0) {
-    datagram& d = g_dgrams[r.dgram];
-    r.dgram = d.next;
-    if (d.p) pbuf_free(d.p);
-    d = datagram();
-  }
 }
 
 // -- addresses ---------------------------------------------------------------------
@@ -290,6 +287,17 @@ void close_tcp_pcb(tcp_pcb* pcb, bool abort) noexcept {
 
 void release(int i, bool abort) noexcept;
 
+// What lwIP's UDP costs, reached only through g_udp (see the top of this file).
+struct udp_ops {
+  udp_pcb* (*make)(int i, family f);
+  err_t (*bind)(udp_pcb* pcb, const ip_addr_t* ip, u16_t port);
+  err_t (*connect)(udp_pcb* pcb, const ip_addr_t* ip, u16_t port);
+  void (*release)(record& r);  // the pcb and the queued datagrams
+  std::size_t (*sendto)(record& r, const void* p, std::size_t n, const address& to, std::error_code& ec);
+  std::size_t (*recvfrom)(record& r, void* p, std::size_t n, address& from, std::error_code& ec);
+};
+const udp_ops* g_udp = nullptr;
+
 void abort_queue(record& l) noexcept {
   while (l.queue >= 0) {
     const int q = l.queue;
@@ -326,10 +334,7 @@ void release(int i, bool abort) noexcept {
       if (r.pcb.tcp) close_tcp_pcb(r.pcb.tcp, false);
       break;
     case kind::udp:
-      if (r.pcb.udp) {
-        udp_recv(r.pcb.udp, nullptr, nullptr);
-        udp_remove(r.pcb.udp);
-      }
+      g_udp->release(r);  // a udp record exists only once g_udp is set
       break;
     default: break;
   }
@@ -357,6 +362,75 @@ int take_queued(record& l) noexcept {
 // thread looks at a connection again (the peers of the host's tests live in
 // the same thread and stack).
 void flush() noexcept { service(); }
+
+// -- UDP's operations (g_udp) ---------------------------------------------------------
+udp_pcb* udp_make(int i, family f) {
+  udp_pcb* pcb = udp_new_ip_type(ip_type(f));
+  if (pcb) udp_recv(pcb, on_udp, arg_of(i));
+  return pcb;
+}
+
+void udp_release(record& r) {
+  if (r.pcb.udp) {
+    udp_recv(r.pcb.udp, nullptr, nullptr);
+    udp_remove(r.pcb.udp);
+  }
+  while (r.dgram >= 0) {
+    datagram& d = g_dgrams[r.dgram];
+    r.dgram = d.next;
+    if (d.p) pbuf_free(d.p);
+    d = datagram();
+  }
+}
+
+std::size_t udp_send_to(record& r, const void* p, std::size_t n, const address& to, std::error_code& ec) {
+  ip_addr_t ip;
+  if (!to_ip(to, ip, ec)) return 0;
+  if (n > 0xffff - 8) {
+    ec = code(std::errc::message_size);
+    return 0;
+  }
+  pbuf* b = pbuf_alloc(PBUF_TRANSPORT, static_cast<u16_t>(n), PBUF_RAM);
+  if (!b) {
+    ec = code(std::errc::operation_would_block);
+    return 0;
+  }
+  if (n) pbuf_take(b, p, static_cast<u16_t>(n));
+  const err_t e = udp_sendto(r.pcb.udp, b, &ip, to.port());
+  pbuf_free(b);
+  if (e == ERR_MEM || e == ERR_BUF) {
+    ec = code(std::errc::operation_would_block);
+    return 0;
+  }
+  if (e == ERR_RTE) {
+    ec = code(std::errc::network_unreachable);
+    return 0;
+  }
+  if (e != ERR_OK) {
+    ec = code(std::errc::invalid_argument);
+    return 0;
+  }
+  return n;
+}
+
+std::size_t udp_receive_from(record& r, void* p, std::size_t n, address& from, std::error_code& ec) {
+  record* rp = &r;
+  if (r.dgram < 0) flush();
+  if (r.dgram < 0 && r.blocking) drive(-1, [rp] { return rp->dgram >= 0; });
+  if (r.dgram < 0) {
+    ec = code(std::errc::operation_would_block);
+    return 0;
+  }
+  datagram& d = g_dgrams[r.dgram];
+  r.dgram = d.next;
+  const std::size_t len = pbuf_copy_partial(d.p, p, static_cast<u16_t>(std::min<std::size_t>(n, d.p->tot_len)), 0);
+  from = from_ip(d.from, d.port);
+  pbuf_free(d.p);
+  d = datagram();
+  return len;
+}
+
+constexpr udp_ops udp_table{&udp_make, &udp_bind, &udp_connect, &udp_release, &udp_send_to, &udp_receive_from};
 
 }  // namespace
 
@@ -436,6 +510,10 @@ handle open(family f, socket_type t, std::error_code& ec) noexcept {
     ec = code(std::errc::address_family_not_supported);
     return invalid_handle;
   }
+  if (t != socket_type::stream && !g_udp) {  // socket::open and create_socket call enable_datagrams()
+    ec = code(std::errc::protocol_not_supported);
+    return invalid_handle;
+  }
   const int i = alloc_record(t == socket_type::stream ? kind::tcp : kind::udp, f);
   if (i < 0) {
     ec = make_error_code(errc::descriptors_exhausted);
@@ -446,8 +524,7 @@ handle open(family f, socket_type t, std::error_code& ec) noexcept {
     r.pcb.tcp = tcp_new_ip_type(ip_type(f));
     if (r.pcb.tcp) attach(i, r.pcb.tcp);
   } else {
-    r.pcb.udp = udp_new_ip_type(ip_type(f));
-    if (r.pcb.udp) udp_recv(r.pcb.udp, on_udp, arg_of(i));
+    r.pcb.udp = g_udp->make(i, f);
   }
   if (!r.pcb.any) {
     r = record();
@@ -456,6 +533,8 @@ handle open(family f, socket_type t, std::error_code& ec) noexcept {
   }
   return i;
 }
+
+void enable_datagrams() noexcept { g_udp = &udp_table; }
 
 void close(handle h, std::error_code& ec) noexcept {
   ec.clear();
@@ -478,7 +557,7 @@ void bind(handle h, const address& a, std::error_code& ec) noexcept {
   if (r->k == kind::tcp && r->pcb.tcp && r->pcb.tcp->state == CLOSED) {
     e = tcp_bind(r->pcb.tcp, &ip, a.port());
   } else if (r->k == kind::udp && r->pcb.udp) {
-    e = udp_bind(r->pcb.udp, &ip, a.port());
+    e = g_udp->bind(r->pcb.udp, &ip, a.port());
   }
   if (e == ERR_USE) {
     ec = code(std::errc::address_in_use);
@@ -537,7 +616,7 @@ void connect(handle h, const address& a, std::error_code& ec) noexcept {
     return;
   }
   if (r->k == kind::udp) {
-    if (udp_connect(r->pcb.udp, &ip, a.port()) != ERR_OK) ec = code(std::errc::invalid_argument);
+    if (g_udp->connect(r->pcb.udp, &ip, a.port()) != ERR_OK) ec = code(std::errc::invalid_argument);
     return;
   }
   if (r->k != kind::tcp) {
@@ -615,8 +694,7 @@ std::size_t send(handle h, const void* p, std::size_t n, bool oob, std::error_co
       ec = code(std::errc::destination_address_required);
       return 0;
     }
-    const address to = from_ip(r->pcb.udp->remote_ip, r->pcb.udp->remote_port);
-    return sendto(h, p, n, to, ec);
+    return g_udp->sendto(*r, p, n, from_ip(r->pcb.udp->remote_ip, r->pcb.udp->remote_port), ec);
   }
   if (r->k != kind::tcp) {
     ec = code(std::errc::not_connected);
@@ -674,7 +752,7 @@ std::size_t recv(handle h, void* p, std::size_t n, std::error_code& ec) noexcept
   if (!r) return 0;
   if (r->k == kind::udp) {
     address ignored;
-    return recvfrom(h, p, n, ignored, ec);
+    return g_udp->recvfrom(*r, p, n, ignored, ec);
   }
   if (r->k != kind::tcp) {
     ec = code(r->k == kind::wake ? std::errc::operation_would_block : std::errc::not_connected);
@@ -739,33 +817,7 @@ std::size_t sendto(handle h, const void* p, std::size_t n, const address& to, st
     ec = code(std::errc::invalid_argument);
     return 0;
   }
-  ip_addr_t ip;
-  if (!to_ip(to, ip, ec)) return 0;
-  if (n > 0xffff - 8) {
-    ec = code(std::errc::message_size);
-    return 0;
-  }
-  pbuf* b = pbuf_alloc(PBUF_TRANSPORT, static_cast<u16_t>(n), PBUF_RAM);
-  if (!b) {
-    ec = code(std::errc::operation_would_block);
-    return 0;
-  }
-  if (n) pbuf_take(b, p, static_cast<u16_t>(n));
-  const err_t e = udp_sendto(r->pcb.udp, b, &ip, to.port());
-  pbuf_free(b);
-  if (e == ERR_MEM || e == ERR_BUF) {
-    ec = code(std::errc::operation_would_block);
-    return 0;
-  }
-  if (e == ERR_RTE) {
-    ec = code(std::errc::network_unreachable);
-    return 0;
-  }
-  if (e != ERR_OK) {
-    ec = code(std::errc::invalid_argument);
-    return 0;
-  }
-  return n;
+  return g_udp->sendto(*r, p, n, to, ec);
 }
 
 std::size_t recvfrom(handle h, void* p, std::size_t n, address& from, std::error_code& ec) noexcept {
@@ -781,19 +833,7 @@ std::size_t recvfrom(handle h, void* p, std::size_t n, address& from, std::error
     ec = code(std::errc::invalid_argument);
     return 0;
   }
-  if (r->dgram < 0) flush();
-  if (r->dgram < 0 && r->blocking) drive(-1, [r] { return r->dgram >= 0; });
-  if (r->dgram < 0) {
-    ec = code(std::errc::operation_would_block);
-    return 0;
-  }
-  datagram& d = g_dgrams[r->dgram];
-  r->dgram = d.next;
-  const std::size_t len = pbuf_copy_partial(d.p, p, static_cast<u16_t>(std::min<std::size_t>(n, d.p->tot_len)), 0);
-  from = from_ip(d.from, d.port);
-  pbuf_free(d.p);
-  d = datagram();
-  return len;
+  return g_udp->recvfrom(*r, p, n, from, ec);
 }
 
 void shutdown(handle h, shutdown_type how, std::error_code& ec) noexcept {

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <functional>
 #include <ostream>
+#include <random>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -123,8 +124,11 @@ inline std::vector<param> backend_params() {
 inline address bind_address(family f) {
   if (f == family::local) {
     static std::atomic<int> counter{0};
+    // Unique per process: ctest runs cases in parallel processes, and a clock
+    // reading alone once gave two of them the same path (EADDRINUSE).
     static const long long stamp =
-        static_cast<long long>(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
+        static_cast<long long>(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007) ^
+        (static_cast<long long>(std::random_device{}()) << 30);
     char path[96];
     std::snprintf(path, sizeof path, "/tmp/asyncore-test-%lld-%d.sock", stamp, ++counter);
     std::remove(path);

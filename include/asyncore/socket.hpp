@@ -33,7 +33,6 @@ using native_handle_type = std::intptr_t;
 /// against this value, never with `< 0`.
 constexpr native_handle_type invalid_handle = -1;
 
-/// Socket options with portable names (getsockopt/setsockopt).
 namespace detail {
 /// Switches the platform's datagram code on; socket::open() and
 /// dispatcher::create_socket() call it before they open a datagram socket.
@@ -44,6 +43,7 @@ namespace detail {
 ASYNCORE_API void enable_datagrams() noexcept;
 }  // namespace detail
 
+/// Socket options with portable names (getsockopt/setsockopt).
 enum class sockopt {
   reuse_addr,  ///< SO_REUSEADDR
   error,       ///< SO_ERROR (read and clear); prefer socket::pending_error()

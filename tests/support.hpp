@@ -15,10 +15,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <ostream>
-#include <random>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -125,10 +125,12 @@ inline address bind_address(family f) {
   if (f == family::local) {
     static std::atomic<int> counter{0};
     // Unique per process: ctest runs cases in parallel processes, and a clock
-    // reading alone once gave two of them the same path (EADDRINUSE).
+    // reading alone once gave two of them the same path (EADDRINUSE). The
+    // counter's address differs between processes where addresses are
+    // randomised (not std::random_device: a bare-metal build has no entropy).
     static const long long stamp =
         static_cast<long long>(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007) ^
-        (static_cast<long long>(std::random_device{}()) << 30);
+        static_cast<long long>((reinterpret_cast<std::uintptr_t>(&counter) >> 4) << 30);
     char path[96];
     std::snprintf(path, sizeof path, "/tmp/asyncore-test-%lld-%d.sock", stamp, ++counter);
     std::remove(path);

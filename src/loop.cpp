@@ -217,8 +217,9 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
   // iteration: a timer that re-arms itself runs once per iteration.
   const std::uint64_t start_seq = m.timers.next_seq();
   if (const detail::post_service* ps = detail::post_ops.load(std::memory_order_relaxed)) {
-    ps->prepare(m);  // the wake-up channel, before the first wait
-    ps->run(m);      // what other threads posted before this iteration
+    // Tested here, not behind the calls: this runs every iteration.
+    if (!m.waker && !m.waker_failed) ps->prepare(m);  // the wake-up channel, before the first wait
+    if (m.posts.pending.load(std::memory_order_acquire)) ps->run(m);  // what was posted before this iteration
   }
   if (!m.has_work()) return;  // that was all: nothing to wait for
   const std::size_t n = m.slots.size();

@@ -212,9 +212,10 @@ struct timer_service {
 };
 
 struct post_service {
-  /// Makes the map's wake-up channel if there is none yet (in the loop's
-  /// thread, before it waits). A failure is logged once: posted calls then
-  /// run at the next iteration instead of waking the wait.
+  /// Makes the map's wake-up channel (in the loop's thread, before it
+  /// waits; the loop calls it while the map has none and none failed). A
+  /// failure is logged once: posted calls then run at the next iteration
+  /// instead of waking the wait.
   void (*prepare)(map_state& m) noexcept;
   /// Runs the calls posted so far (run_posted).
   void (*run)(map_state& m);

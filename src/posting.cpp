@@ -164,7 +164,6 @@ class waker_channel final : public dispatcher {
 };
 
 void prepare_wake(map_state& m) noexcept {
-  if (m.waker || m.waker_failed) return;
   native_handle_type watch = invalid_handle, signal_end = invalid_handle;
   std::error_code ec;
   pf::make_wake(watch, signal_end, ec);

@@ -15,8 +15,8 @@ set(ASYNCORE_PLATFORM_SOURCES
   ${_dir}/select_poller.cpp
   ${_dir}/sockaddr.cpp
   ${_dir}/socket_ops.cpp
+  ${_dir}/resolve_async.cpp
   ${_dir}/wake.cpp
-  ${_dir}/../thread_resolve.cpp
 )
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux" OR CMAKE_SYSTEM_NAME STREQUAL "Android")
   list(APPEND ASYNCORE_PLATFORM_SOURCES ${_dir}/epoll_poller.cpp)

@@ -6,6 +6,7 @@ set(ASYNCORE_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/backends.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clock.cpp
   ${CMAKE_CURRENT_LIST_DIR}/error.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/resolve_async.cpp
   ${CMAKE_CURRENT_LIST_DIR}/runtime.cpp
   ${CMAKE_CURRENT_LIST_DIR}/select_poller.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sockaddr.cpp
@@ -13,8 +14,7 @@ set(ASYNCORE_PLATFORM_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/wsapoll_poller.cpp
 )
 # The wake-up handle: a UDP socket connected to itself (src/udp_wake.cpp).
-list(APPEND ASYNCORE_PLATFORM_SOURCES ${CMAKE_CURRENT_LIST_DIR}/../udp_wake.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/../thread_resolve.cpp)
+list(APPEND ASYNCORE_PLATFORM_SOURCES ${CMAKE_CURRENT_LIST_DIR}/../udp_wake.cpp)
 # ws2_32: Winsock 2. Everything else comes from kernel32 (linked by default).
 set(ASYNCORE_PLATFORM_LIBS ws2_32)
 # file_wrapper / file_dispatcher are POSIX-only, as in Python: including

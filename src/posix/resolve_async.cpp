@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
-// asyncore for C++ (internal): platform::resolve_async for the platforms with
-// threads and a blocking system resolver (POSIX, Windows): one short-lived
-// worker thread per request runs platform::resolve. Compiled by those
-// platforms' platform.cmake.
+// asyncore for C++ (POSIX): platform::resolve_async. One short-lived worker
+// thread per request runs platform::resolve (getaddrinfo blocks). Windows
+// has its own (src/win32/resolve_async.cpp: the system thread pool).
 #include "platform.hpp"
 
 #include <thread>

@@ -95,6 +95,9 @@ function(_asyncore_cm4_tls_firmware)
   endif()
   # Not linked: compiles src/tls/ once more to measure its types (tls_sizes.cpp).
   add_library(asyncore_cm4_tls_sizes OBJECT ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/tls_sizes.cpp)
+  # Machine code, not LTO bytecode, even in an LTO build: ci/cortex-m reads
+  # its arrays' sizes with nm.
+  set_target_properties(asyncore_cm4_tls_sizes PROPERTIES INTERPROCEDURAL_OPTIMIZATION OFF)
   target_compile_definitions(asyncore_cm4_tls_sizes PRIVATE ASYNCORE_TLS_OPENSSL=0 ASYNCORE_TLS_MBEDTLS=1)
   target_link_libraries(asyncore_cm4_tls_sizes PRIVATE asyncore::asyncore asyncore_mbedtls lwip_cortex_m4)
 endfunction()

@@ -38,7 +38,7 @@ class poll_poller final : public poller {
 
   void wait(flat_vector<slot>& slots, std::size_t n, std::int64_t timeout_us, flat_vector<ready_event>& out,
             std::error_code& ec) override {
-    ec.clear();
+    if (ec) ec.clear();  // once per iteration: clear() calls system_category() out of line
     const flat_vector<std::uint32_t>* sampled = tracker_.take();
     if (fds_.size() != n) {
       if (fds_.size() > n) sampled = nullptr;  // fewer slots: only after a compaction, which rescans anyway

@@ -169,6 +169,33 @@ ci_configure_build() {
   ci_log "built $preset in $(ci_elapsed "cfg_$preset")s"
 }
 
+# -- firmware size ----------------------------------------------------------------
+# ci_firmware_size LEG BUDGET LTO_DIR NOLTO_DIR IMAGE 'LABEL=REGEX'...: the
+# size by component of LTO_DIR/IMAGE.elf (built with LTO) from its debug
+# information (ci/size-by-source; the first component is the library, held
+# to BUDGET bytes; the sources of variables LTO leaves without one come from
+# NOLTO_DIR/IMAGE.elf, the same image built without LTO), then that image
+# without LTO, where the method must agree with the link map NOLTO_DIR/
+# IMAGE.map within 2 %. Reports in DIR/IMAGE.size.txt; returns 1 if a budget
+# or the check failed. Used by ci/cortex-m and ci/mps2-qemu.
+ci_firmware_size() {
+  local leg=$1 budget=$2 lto=$3 nolto=$4 image=$5 rc=0
+  shift 5
+  local lib=${1%%=*}
+  echo
+  echo "== $lto/$image.elf (LTO, as the preset builds it) =="
+  arm-none-eabi-size "$lto/$image.elf"
+  echo
+  "$CI_ROOT/ci/size-by-source" --budget "$budget" --leg "$leg" --sources-from "$nolto/$image.elf" \
+    --symbol "$lib=8asyncore" "$lto/$image.elf" "$@" | tee "$lto/$image.size.txt" || rc=1
+  echo
+  echo "== $nolto/$image.elf (without LTO; checked against its link map) =="
+  "$CI_ROOT/ci/size-by-source" --budget none --leg "$leg" --check "$nolto/$image.map" --symbol "$lib=8asyncore" \
+    "$nolto/$image.elf" "$@" | tee "$nolto/$image.size.txt" | grep -E '^(asyncore|check|ci/)' || rc=1
+  if grep -q FAIL "$nolto/$image.size.txt"; then rc=1; fi
+  return $rc
+}
+
 # ci_ctest BUILD_DIR [CTEST_ARGS...]: runs the suite of BUILD_DIR (relative to
 # the current directory) with --output-on-failure, -j$CI_JOBS and a per-test
 # --timeout (CI_TEST_TIMEOUT), the whole run bounded by CI_CTEST_TIMEOUT. Fails

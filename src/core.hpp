@@ -28,6 +28,8 @@
 #include <asyncore/socket_map.hpp>
 #include <asyncore/tls.hpp>
 
+#include "platform.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -95,8 +97,9 @@ struct core {
   /// A TLS context's engine-independent settings (src/tls/engine.hpp).
   static tls_config& tls_settings(tls_context& c) noexcept { return *c.config_; }
   /// The stream read of the channel's socket, through TLS when it has it.
+  /// Per message: one call into the platform layer, not through socket.
   static std::size_t stream_recv(dispatcher& d, void* buf, std::size_t n, std::error_code& ec) {
-    return d.tls_ ? d.tls_->recv(d, buf, n, ec) : d.socket_.recv(buf, n, ec);
+    return d.tls_ ? d.tls_->recv(d, buf, n, ec) : platform::recv(d.socket_.native_handle(), buf, n, ec);
   }
   /// The end of the channel's sending side: TLS's close_notify over a TLS
   /// channel (its close() then adds the FIN), else the socket's shutdown.
@@ -118,7 +121,21 @@ struct core {
   /// lowers `budget` by them. Calls no hook: the caller settles its queue
   /// first and reports `ec` after (the lifetime rule).
   static std::size_t transmit(dispatcher& d, const char* p, std::size_t n, std::size_t chunk, std::size_t& budget,
-                              std::error_code& ec);
+                              std::error_code& ec) {
+    // The per-message case (no TLS, one send takes it all or fails): one
+    // call into the platform layer. Everything else is transmit_loop's.
+    if (!d.tls_ && n != 0 && n <= chunk && n <= budget && d.socket_) {
+      const std::size_t sent = platform::send(d.socket_.native_handle(), p, n, false, ec);
+      if (ec) return send_failed(ec);
+      budget -= sent;
+      return sent;
+    }
+    return transmit_loop(d, p, n, chunk, budget, ec);
+  }
+  static std::size_t transmit_loop(dispatcher& d, const char* p, std::size_t n, std::size_t chunk,
+                                   std::size_t& budget, std::error_code& ec);
+  /// transmit's end after a failed send: would-block is no error (0 sent).
+  static std::size_t send_failed(std::error_code& ec) noexcept;
 };
 
 /// Watches a channel across a call into user code: closed() is true once the

@@ -342,17 +342,23 @@ void dispatcher::tls_error(std::error_code& ec, const char* what) {
   detail::core::deliver_error(*this, e, what);
 }
 
-std::size_t detail::core::transmit(dispatcher& d, const char* p, std::size_t n, std::size_t chunk,
-                                   std::size_t& budget, std::error_code& ec) {
+std::size_t detail::core::send_failed(std::error_code& ec) noexcept {
+  if (ec == std::errc::operation_would_block || ec == std::errc::resource_unavailable_try_again) ec.clear();
+  return 0;
+}
+
+std::size_t detail::core::transmit_loop(dispatcher& d, const char* p, std::size_t n, std::size_t chunk,
+                                        std::size_t& budget, std::error_code& ec) {
   if (ec) ec.clear();  // per message: clear() calls system_category() out of line
   std::size_t total = 0;
   if (!d.socket_) return 0;
   if (chunk == 0) chunk = 1;
   while (total < n && budget != 0) {
     const std::size_t want = std::min(std::min(chunk, budget), n - total);
-    const std::size_t sent = d.tls_ ? d.tls_->send(d, p + total, want, ec) : d.socket_.send(p + total, want, ec);
+    const std::size_t sent =
+        d.tls_ ? d.tls_->send(d, p + total, want, ec) : platform::send(d.socket_.native_handle(), p + total, want, false, ec);
     if (ec) {
-      if (ec == std::errc::operation_would_block || ec == std::errc::resource_unavailable_try_again) ec.clear();
+      send_failed(ec);
       break;
     }
     total += sent;

@@ -127,6 +127,10 @@ void dispatcher_with_send::handle_read_event() {
     discard_input();
     return;
   }
+  if (connected && !accepting) {
+    handle_read();  // the per-message case of dispatcher::handle_read_event, without its call
+    return;
+  }
   dispatcher::handle_read_event();
 }
 

@@ -21,6 +21,7 @@
 
 #include <cmath>
 #include <exception>
+#include <optional>
 #include <string>
 
 namespace asyncore {
@@ -203,12 +204,8 @@ std::int64_t to_us(double seconds) {
   return whole + (static_cast<double>(whole) < us ? 1 : 0);
 }
 
-void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_code& ec) {
-  // Not a plain clear() on the paths run per iteration or per message: it
-  // calls std::system_category() out of line, and the code is clear already.
-  if (ec) ec.clear();
-  m.collect();
-  if (!m.has_work()) return;  // Python returns at once, without sleeping
+// One iteration of a map that has work (see poll_once_us); `ec` is clear.
+void iterate(map_state& m, std::int64_t timeout_us, backend b, std::error_code& ec) {
   detail::poller* p = m.poller_for(b, ec);
   if (!p) return;
 
@@ -318,8 +315,9 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
     return;
   }
 
-  detail::flat_vector<detail::ready_event> local;
-  detail::flat_vector<detail::ready_event>& ready = m.depth == 1 ? m.ready : local;
+  // A nested iteration (a handler polling the map) gets its own list.
+  std::optional<detail::flat_vector<detail::ready_event>> local;
+  detail::flat_vector<detail::ready_event>& ready = m.depth == 1 ? m.ready : local.emplace();
   ready.clear();
   const std::int64_t start = wait_us > 0 ? pf::monotonic_us() : 0;
   std::int64_t left = wait_us;
@@ -327,9 +325,11 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
   for (;;) {
     p->wait(m.slots, n, left, ready, ec);
     if (!ec || ec != std::errc::interrupted) break;
-    // A signal: resume with the time left (PEP 475's behaviour).
+    // A signal: resume with the time left (PEP 475's behaviour), unless its
+    // handler asked the loop to exit (request_exit is async-signal-safe).
     ec.clear();
     ready.clear();
+    if (m.exit_requested.load(std::memory_order_acquire)) break;
     if (wait_us > 0) {
       left = wait_us - (pf::monotonic_us() - start);
       if (left < 0) left = 0;
@@ -357,10 +357,28 @@ void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_c
         ev = (ev & ~static_cast<unsigned>(pollhup | pollerr)) | pollin;
       }
     }
-    dispatch(*d, ev, &m, e.slot);
+    if ((ev == pollin || ev == pollout) && !core::tls(*d)) {
+      // The per-message case: one event, no TLS. dispatch() would make the
+      // same single call; nothing follows it to check the channel for.
+      if (ev == pollin) {
+        guarded(*d, [&] { d->handle_read_event(); });
+      } else {
+        guarded(*d, [&] { d->handle_write_event(); });
+      }
+    } else {
+      dispatch(*d, ev, &m, e.slot);
+    }
     if (m.exit_requested.load(std::memory_order_relaxed)) return;
   }
   if (m.timer_ops) m.timer_ops->run(m, start_seq);
+}
+
+void poll_once_us(map_state& m, std::int64_t timeout_us, backend b, std::error_code& ec) {
+  // Not a plain clear() on the paths run per iteration or per message: it
+  // calls std::system_category() out of line, and the code is clear already.
+  if (ec) ec.clear();
+  m.collect();
+  if (m.has_work()) iterate(m, timeout_us, b, ec);  // else Python returns at once, without sleeping
 }
 
 }  // namespace
@@ -513,8 +531,10 @@ void loop(double timeout, backend b, socket_map* map, std::optional<long> count,
   long left = count ? *count : 1;
   // An exit requested while no loop ran (from another thread) ends this one
   // after its first iteration: a request is never lost.
-  while (m.has_work() && left > 0) {
-    poll_once_us(m, us, b, ec);
+  while (left > 0) {
+    m.collect();  // poll_once_us's start, without testing ec again
+    if (!m.has_work()) break;
+    iterate(m, us, b, ec);
     if (ec) break;
     // A plain load first: the exchange (a locked instruction) only when set.
     if (m.exit_requested.load(std::memory_order_relaxed) && m.exit_requested.exchange(false, std::memory_order_acq_rel))

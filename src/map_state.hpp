@@ -67,7 +67,7 @@ struct map_state {
   poller* poller_for(backend b, std::error_code& ec) {
     const std::size_t i = static_cast<std::size_t>(b);
     if (i < backend_count && pollers[serve_as[i]]) {
-      ec.clear();
+      if (ec) ec.clear();  // per iteration: clear() calls system_category() out of line
       return pollers[serve_as[i]].get();
     }
     return make_poller(b, ec);

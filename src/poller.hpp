@@ -57,6 +57,34 @@ struct ready_event {
 /// epoll: the registration failed); poller::unwatchable_reason says why.
 constexpr std::uint32_t ev_unwatchable = 0x100;
 
+/// Bookkeeping for a backend that keeps its registrations between
+/// iterations (epoll, and poll's persistent pollfd array): which slots the
+/// next wait() must bring up to date. Every poller has one (poller::tracker_),
+/// which the loop feeds without a virtual call; the others ignore it.
+class change_tracker {
+ public:
+  void changed(const flat_vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept {
+    sampled_ = &sampled;
+    if (iteration != last_iteration_ + 1) full_ = true;  // another backend served the map meanwhile
+    last_iteration_ = iteration;
+  }
+  void moved() noexcept { full_ = true; }
+  /// The slots sampled for this wait, or null when every slot must be
+  /// looked at (first wait, a missed iteration, slots moved); then call
+  /// scanned() once they all were.
+  const flat_vector<std::uint32_t>* take() noexcept {
+    const flat_vector<std::uint32_t>* s = full_ ? nullptr : sampled_;
+    sampled_ = nullptr;
+    return s;
+  }
+  void scanned() noexcept { full_ = false; }
+
+ private:
+  const flat_vector<std::uint32_t>* sampled_ = nullptr;
+  std::uint64_t last_iteration_ = 0;
+  bool full_ = true;
+};
+
 class poller {
  public:
   virtual ~poller() = default;
@@ -87,48 +115,25 @@ class poller {
   /// The other slots keep the `want` they had when this backend last
   /// waited, unless an iteration was missed (another backend served the map
   /// in between) or slots moved. A persistent backend may then look at these
-  /// slots only; the default ignores the hint and wait() scans [0, n).
-  virtual void changed(const flat_vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept {
-    (void)sampled;
-    (void)iteration;
+  /// slots only (tracker_.take() in its wait()); the others scan [0, n).
+  /// Not virtual: it runs every iteration, and only records.
+  void changed(const flat_vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept {
+    tracker_.changed(sampled, iteration);
   }
   /// Slot numbers changed (the map compacted its slots at depth 0).
-  virtual void moved() noexcept {}
+  void moved() noexcept { tracker_.moved(); }
+
+ protected:
+  change_tracker tracker_;
 };
 
-/// Bookkeeping for a backend that keeps its registrations between
-/// iterations (epoll, and poll's persistent pollfd array): which slots the
-/// next wait() must bring up to date. Forward changed() and moved() to it.
-class change_tracker {
- public:
-  void changed(const flat_vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept {
-    sampled_ = &sampled;
-    if (iteration != last_iteration_ + 1) full_ = true;  // another backend served the map meanwhile
-    last_iteration_ = iteration;
-  }
-  void moved() noexcept { full_ = true; }
-  /// The slots sampled for this wait, or null when every slot must be
-  /// looked at (first wait, a missed iteration, slots moved); then call
-  /// scanned() once they all were.
-  const flat_vector<std::uint32_t>* take() noexcept {
-    const flat_vector<std::uint32_t>* s = full_ ? nullptr : sampled_;
-    sampled_ = nullptr;
-    return s;
-  }
-  void scanned() noexcept { full_ = false; }
-
- private:
-  const flat_vector<std::uint32_t>* sampled_ = nullptr;
-  std::uint64_t last_iteration_ = 0;
-  bool full_ = true;
-};
 
 /// Converts a timeout to whole milliseconds for poll-like calls: rounds up
 /// (so 0.5 ms waits 1 ms, never 0) and clamps to int's range; < 0 stays -1.
 inline int timeout_ms_ceil(std::int64_t us) noexcept {
   if (us < 0) return -1;
-  std::int64_t ms = us / 1000 + (us % 1000 != 0);  // no overflow near INT64_MAX
-  return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
+  if (us > std::int64_t{0x7fffffff} * 1000) return 0x7fffffff;
+  return static_cast<int>((us + 999) / 1000);  // one division, no overflow after the clamp
 }
 
 }  // namespace detail

@@ -59,11 +59,6 @@ class epoll_poller final : public poller {
     if (epfd_ >= 0) ::close(epfd_);
   }
 
-  void changed(const flat_vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept override {
-    tracker_.changed(sampled, iteration);
-  }
-  void moved() noexcept override { tracker_.moved(); }
-
   void wait(flat_vector<slot>& slots, std::size_t n, std::int64_t timeout_us, flat_vector<ready_event>& out,
             std::error_code& ec) override {
     if (ec) ec.clear();  // once per iteration: clear() calls system_category() out of line
@@ -90,7 +85,10 @@ class epoll_poller final : public poller {
     if (out.size() != always) timeout_us = 0;
     if (registered_ <= 0) return;  // only files or closed handles: reported above
     const std::size_t cap = registered_ < 4096 ? static_cast<std::size_t>(registered_) : 4096;
-    if (events_.size() < cap) events_.resize(cap);
+    if (events_len_ < cap) {
+      events_.resize(cap);
+      events_len_ = cap;  // kept beside the vector: its size() divides by sizeof(epoll_event)
+    }
     int rc = sys().epoll_wait(epfd_, events_.data(), static_cast<int>(cap), timeout_ms_ceil(timeout_us));
     if (rc < 0) {
       ec = last_error();
@@ -179,8 +177,8 @@ class epoll_poller final : public poller {
 
   int epfd_;
   std::vector<epoll_event> events_;
+  std::size_t events_len_ = 0;  // events_.size()
   std::vector<std::uint32_t> fd_slot_;
-  change_tracker tracker_;
   long registered_ = 0;  // descriptors in the epoll set
   std::vector<std::pair<std::uint32_t, std::error_code>> failed_;  // this wait's failed registrations
 };

@@ -20,13 +20,43 @@ namespace asyncore {
 namespace detail {
 namespace posix {
 
+// The loop's event bits from poll's and back. Where poll's bits are the
+// usual ones (Linux, the BSDs, macOS: IN 1, PRI 2, OUT 4, ERR 8, HUP 16,
+// NVAL 32) that is a swap of two bits, without a branch per bit (once per
+// ready descriptor); elsewhere, bit by bit.
+constexpr bool usual_poll_bits = POLLIN == 0x01 && POLLPRI == 0x02 && POLLOUT == 0x04 && POLLERR == 0x08 &&
+                                 POLLHUP == 0x10 && POLLNVAL == 0x20;
+static_assert(pollin == 0x01 && pollout == 0x02 && pollpri == 0x04 && pollerr == 0x08 && pollhup == 0x10 &&
+                  pollnval == 0x20,
+              "the loop's bits: poll's with PRI and OUT swapped");
+inline std::uint32_t from_poll(unsigned short re) noexcept {
+  if constexpr (usual_poll_bits) {
+    return (re & (POLLIN | POLLERR | POLLHUP | POLLNVAL)) | ((re & POLLPRI) << 1) | ((re & POLLOUT) >> 1);
+  } else {
+    std::uint32_t ev = 0;
+    if (re & POLLIN) ev |= pollin;
+    if (re & POLLPRI) ev |= pollpri;
+    if (re & POLLOUT) ev |= pollout;
+    if (re & POLLERR) ev |= pollerr;
+    if (re & POLLHUP) ev |= pollhup;
+    if (re & POLLNVAL) ev |= pollnval;
+    return ev;
+  }
+}
+inline short to_poll(std::uint8_t want) noexcept {
+  if constexpr (usual_poll_bits) {
+    return static_cast<short>((want & pollin) | ((want & pollpri) >> 1) | ((want & pollout) << 1));
+  } else {
+    short ev = 0;
+    if (want & pollin) ev |= POLLIN;
+    if (want & pollpri) ev |= POLLPRI;
+    if (want & pollout) ev |= POLLOUT;
+    return ev;
+  }
+}
+
 class poll_poller final : public poller {
  public:
-  void changed(const flat_vector<std::uint32_t>& sampled, std::uint64_t iteration) noexcept override {
-    tracker_.changed(sampled, iteration);
-  }
-  void moved() noexcept override { tracker_.moved(); }
-
   void forget(native_handle_type h) noexcept override {
     // The channel left (its descriptor may be closed or reused before the
     // next wait): take it out of the array now.
@@ -61,14 +91,7 @@ class poll_poller final : public poller {
       const short re = fds_[k].revents;
       if (!re) continue;
       --r;
-      std::uint32_t ev = 0;
-      if (re & POLLIN) ev |= pollin;
-      if (re & POLLPRI) ev |= pollpri;
-      if (re & POLLOUT) ev |= pollout;
-      if (re & POLLERR) ev |= pollerr;
-      if (re & POLLHUP) ev |= pollhup;
-      if (re & POLLNVAL) ev |= pollnval;
-      out.push_back(ready_event{static_cast<std::uint32_t>(k), ev});
+      out.push_back(ready_event{static_cast<std::uint32_t>(k), from_poll(static_cast<unsigned short>(re))});
     }
   }
 
@@ -82,12 +105,8 @@ class poll_poller final : public poller {
       p.events = 0;
       return;
     }
-    short ev = 0;
-    if (s.want & pollin) ev |= POLLIN;
-    if (s.want & pollpri) ev |= POLLPRI;
-    if (s.want & pollout) ev |= POLLOUT;
     p.fd = static_cast<int>(s.handle);
-    p.events = ev;
+    p.events = to_poll(s.want);
     const std::size_t fd = static_cast<std::size_t>(p.fd);
     if (fd >= fd_entry_.size()) fd_entry_.resize(fd + 1, 0);
     fd_entry_[fd] = i;
@@ -95,7 +114,6 @@ class poll_poller final : public poller {
 
   std::vector<pollfd> fds_;              // entry i = slot i
   std::vector<std::uint32_t> fd_entry_;  // descriptor -> entry, for forget()
-  change_tracker tracker_;
 };
 
 std::unique_ptr<poller> make_poll_poller() { return std::make_unique<poll_poller>(); }

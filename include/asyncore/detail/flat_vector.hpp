@@ -47,7 +47,9 @@ class flat_vector {
     swap(o);
     return *this;
   }
-  ~flat_vector() { ::operator delete(data_); }
+  ~flat_vector() {
+    if (data_) ::operator delete(data_);  // not a call per empty vector (the loop makes one per iteration)
+  }
 
   std::size_t size() const noexcept { return size_; }
   std::size_t capacity() const noexcept { return cap_; }

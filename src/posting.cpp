@@ -57,7 +57,8 @@ bool post(socket_map* map, task fn, std::error_code& ec) {
   // an interrupt handler must never wait for it), then the post tries again.
   post_block* fresh = nullptr;
   for (;;) {
-    bool signal = false, done = false;
+    native_handle_type wake = invalid_handle;
+    bool done = false;
     {
       const post_queue::guard lock(q);
       if (!q.tail || q.tail->count == post_block::capacity) {
@@ -82,16 +83,16 @@ bool post(socket_map* map, task fn, std::error_code& ec) {
       if (q.tail && q.tail->count < post_block::capacity) {
         q.tail->items[q.tail->count++] = std::move(fn);
         q.pending.store(true, std::memory_order_release);
-        if (q.wake_ready && !q.posted) {
-          q.posted = true;
-          signal = true;
+        if (!q.posted) {
+          wake = q.wake_end.load(std::memory_order_relaxed);
+          q.posted = wake != invalid_handle;
         }
         done = true;
       }
     }
     if (done) {
       delete fresh;  // another post linked a block meanwhile
-      if (signal) pf::wake_signal(q.signal_end);
+      if (wake != invalid_handle) pf::wake_signal(wake);
       return true;
     }
     fresh = new (std::nothrow) post_block;
@@ -103,11 +104,10 @@ bool post(socket_map* map, task fn, std::error_code& ec) {
 }
 
 void map_state::wake() noexcept {
-  native_handle_type h = invalid_handle;
-  {
-    const post_queue::guard lock(posts);
-    if (posts.wake_ready) h = posts.signal_end;
-  }
+  // No lock: request_exit() may run in a signal handler that interrupted
+  // the loop's thread while it held the lock. The handle stays open until
+  // the map is destroyed, after which nothing may wake it.
+  const native_handle_type h = posts.wake_end.load(std::memory_order_acquire);
   if (h != invalid_handle) pf::wake_signal(h);
 }
 
@@ -136,7 +136,7 @@ class waker_channel final : public dispatcher {
   ~waker_channel() override {
     {
       const post_queue::guard lock(m_.posts);
-      m_.posts.wake_ready = false;
+      m_.posts.wake_end.store(invalid_handle, std::memory_order_release);
     }
     close();
     pf::wake_close(watch_, signal_end_);
@@ -199,8 +199,7 @@ void prepare_wake(map_state& m) noexcept {
   bool signal;
   {
     const post_queue::guard lock(m.posts);
-    m.posts.signal_end = signal_end;
-    m.posts.wake_ready = true;
+    m.posts.wake_end.store(signal_end, std::memory_order_release);
     signal = m.posts.posted;
     while (ready) {
       post_block* b = ready;

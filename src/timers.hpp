@@ -161,9 +161,11 @@ struct post_queue {
   post_block* tail = nullptr;
   post_block* spare = nullptr;  // under lock: emptied blocks kept for reuse
   std::size_t spare_count = 0;
-  bool posted = false;        // under lock: the wake-up handle was signalled
-  bool wake_ready = false;    // under lock: the loop watches the wake-up handle
-  native_handle_type signal_end = invalid_handle;
+  bool posted = false;  // under lock: the wake-up handle was signalled
+  // The wake-up handle's signalling end while the loop watches it, else
+  // invalid_handle. Set under the lock; map_state::wake() reads it without
+  // (so request_exit() may be called from a signal handler).
+  std::atomic<native_handle_type> wake_end{invalid_handle};
   std::atomic<bool> pending{false};
 
   struct guard : shared_guard {

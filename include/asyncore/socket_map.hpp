@@ -90,7 +90,10 @@ class ASYNCORE_API socket_map {
 
   /// Makes the loop running on this map return after the current iteration
   /// (the exit request of builds without exceptions; see exit_now). Callable
-  /// from any thread: it wakes a loop that is waiting.
+  /// from any thread: it wakes a loop that is waiting. On POSIX it is also
+  /// async-signal-safe: a SIGTERM/SIGINT handler may call it to stop loop()
+  /// (an atomic store and one write(2), which leaves the caller's error
+  /// number as it was; not while the map is being destroyed).
   void request_exit() noexcept;
 
   /// Where an exception thrown by a timer callback or a call_soon_threadsafe

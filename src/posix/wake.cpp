@@ -34,10 +34,14 @@ void make_wake(handle& watch, handle& signal_end, std::error_code& ec) noexcept 
 }
 
 void wake_signal(handle signal_end) noexcept {
+  // Async-signal-safe (socket_map::request_exit from a signal handler): one
+  // write(2), and errno as the interrupted code left it.
+  const int saved = errno;
   const std::uint64_t one = 1;
   // EAGAIN means the counter is saturated: the handle is readable anyway.
   while (sys().wake_write(signal_end, &one, sizeof one) < 0 && errno == EINTR) {
   }
+  errno = saved;
 }
 
 void wake_drain(handle watch) noexcept {
@@ -64,10 +68,12 @@ void make_wake(handle& watch, handle& signal_end, std::error_code& ec) noexcept 
 }
 
 void wake_signal(handle signal_end) noexcept {
+  const int saved = errno;  // async-signal-safe, as above
   const char one = 1;
   // EAGAIN means the pipe is full: the read end is readable anyway.
   while (sys().wake_write(signal_end, &one, 1) < 0 && errno == EINTR) {
   }
+  errno = saved;
 }
 
 void wake_drain(handle watch) noexcept {

@@ -20,9 +20,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #if defined(__linux__)
@@ -309,6 +311,57 @@ TEST_P(Posix, test_signal_does_not_shorten_timeout) {
   EXPECT_FALSE(ec) << ec.message();
   EXPECT_GE(took, 0.19);
   EXPECT_EQ(r.reads, 0);
+}
+
+// -- request_exit from a signal handler (the examples' SIGTERM/SIGINT) -------------
+
+asyncore::socket_map* g_exit_map = nullptr;
+void request_exit_from_signal(int) { g_exit_map->request_exit(); }
+
+TEST_P(Posix, test_request_exit_from_signal_handler_ends_loop) {
+  struct sigaction sa {}, old {};
+  sa.sa_handler = request_exit_from_signal;  // no SA_RESTART: the wait returns EINTR
+  sigemptyset(&sa.sa_mask);
+  g_exit_map = &map_;
+  ASSERT_EQ(::sigaction(SIGALRM, &sa, &old), 0);
+  asyncore::socket a, b;
+  std::error_code ec;
+  (void)asyncore::socket_pair(a, b, ec);
+  reader r(&map_);
+  r.set_socket(std::move(a));
+  itimerval it{};
+  it.it_value.tv_usec = 20000;  // 20 ms into a wait of up to 30 s, or before it began
+  ::setitimer(ITIMER_REAL, &it, nullptr);
+  auto t0 = std::chrono::steady_clock::now();
+  asyncore::loop(30.0, be(), &map_, std::nullopt, ec);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ::sigaction(SIGALRM, &old, nullptr);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_LT(took, 10.0);         // ended by the request, not by the timeout
+  EXPECT_EQ(map_.size(), 1u);    // nor for want of channels
+  EXPECT_EQ(r.reads, 0);
+}
+
+std::atomic<int> g_wake_writes{0};
+
+TEST_P(Posix, test_request_exit_keeps_errno) {
+  asyncore::socket a, b;
+  std::error_code ec;
+  (void)asyncore::socket_pair(a, b, ec);
+  reader r(&map_);
+  r.set_socket(std::move(a));
+  asyncore::poll_once(0, be(), &map_, ec);  // the wake-up handle exists from the first iteration on
+  ASSERT_FALSE(ec) << ec.message();
+  g_wake_writes = 0;
+  posix::sys().wake_write = [](int, const void*, size_t) -> ssize_t {
+    ++g_wake_writes;
+    errno = EAGAIN;  // a saturated counter, a full pipe
+    return -1;
+  };
+  errno = EDOM;  // what the code a signal interrupted had in errno
+  map_.request_exit();
+  EXPECT_EQ(errno, EDOM);
+  EXPECT_EQ(g_wake_writes.load(), 1);
 }
 
 // -- DESIGN §5.8: sub-millisecond timeouts round up, never down to a busy spin -----

@@ -35,8 +35,23 @@
 #include <string>
 #include <system_error>
 
+// Inline copies of the per-message case, for speed: the loop dispatching a
+// lone read or write event in place, a send from the caller's bytes in one
+// platform call. Each does what the general path would. A size-first build
+// (-Os: the firmware presets, ports/cortex-m4/Makefile) leaves them out;
+// -DASYNCORE_FAST_PATHS=0/1 decides otherwise.
+#ifndef ASYNCORE_FAST_PATHS
+#if defined(__OPTIMIZE_SIZE__)
+#define ASYNCORE_FAST_PATHS 0
+#else
+#define ASYNCORE_FAST_PATHS 1
+#endif
+#endif
+
 namespace asyncore {
 namespace detail {
+
+constexpr bool fast_paths = ASYNCORE_FAST_PATHS != 0;
 
 struct map_state;
 struct timer_node;
@@ -121,19 +136,20 @@ struct core {
   /// lowers `budget` by them. Calls no hook: the caller settles its queue
   /// first and reports `ec` after (the lifetime rule).
   static std::size_t transmit(dispatcher& d, const char* p, std::size_t n, std::size_t chunk, std::size_t& budget,
-                              std::error_code& ec) {
-    // The per-message case (no TLS, one send takes it all or fails): one
-    // call into the platform layer. Everything else is transmit_loop's.
-    if (!d.tls_ && n != 0 && n <= chunk && n <= budget && d.socket_) {
+                              std::error_code& ec);
+  /// transmit() for the per-message case, inline where it is used (a plain
+  /// channel's send from the caller's bytes): without TLS, when one send
+  /// may take it all, one call into the platform layer (fast_paths).
+  static std::size_t transmit_direct(dispatcher& d, const char* p, std::size_t n, std::size_t chunk,
+                                     std::size_t& budget, std::error_code& ec) {
+    if (fast_paths && !d.tls_ && n != 0 && n <= chunk && n <= budget && d.socket_) {
       const std::size_t sent = platform::send(d.socket_.native_handle(), p, n, false, ec);
       if (ec) return send_failed(ec);
       budget -= sent;
       return sent;
     }
-    return transmit_loop(d, p, n, chunk, budget, ec);
+    return transmit(d, p, n, chunk, budget, ec);
   }
-  static std::size_t transmit_loop(dispatcher& d, const char* p, std::size_t n, std::size_t chunk,
-                                   std::size_t& budget, std::error_code& ec);
   /// transmit's end after a failed send: would-block is no error (0 sent).
   static std::size_t send_failed(std::error_code& ec) noexcept;
 };

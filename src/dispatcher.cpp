@@ -347,8 +347,8 @@ std::size_t detail::core::send_failed(std::error_code& ec) noexcept {
   return 0;
 }
 
-std::size_t detail::core::transmit_loop(dispatcher& d, const char* p, std::size_t n, std::size_t chunk,
-                                        std::size_t& budget, std::error_code& ec) {
+std::size_t detail::core::transmit(dispatcher& d, const char* p, std::size_t n, std::size_t chunk,
+                                   std::size_t& budget, std::error_code& ec) {
   if (ec) ec.clear();  // per message: clear() calls system_category() out of line
   std::size_t total = 0;
   if (!d.socket_) return 0;

@@ -37,7 +37,7 @@ void dispatcher_with_send::send(std::string_view data) {
   std::error_code err;
   if (direct) {
     std::size_t budget = ASYNCORE_WRITE_BUDGET;
-    data.remove_prefix(detail::core::transmit(*this, data.data(), data.size(), chunk_max, budget, err));
+    data.remove_prefix(detail::core::transmit_direct(*this, data.data(), data.size(), chunk_max, budget, err));
     if (data.empty() && !err) return;  // all sent: writable() is unchanged
   }
   out_buffer_.append(data.data(), data.size());
@@ -127,7 +127,7 @@ void dispatcher_with_send::handle_read_event() {
     discard_input();
     return;
   }
-  if (connected && !accepting) {
+  if (detail::fast_paths && connected && !accepting) {
     handle_read();  // the per-message case of dispatcher::handle_read_event, without its call
     return;
   }

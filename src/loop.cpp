@@ -357,7 +357,7 @@ void iterate(map_state& m, std::int64_t timeout_us, backend b, std::error_code& 
         ev = (ev & ~static_cast<unsigned>(pollhup | pollerr)) | pollin;
       }
     }
-    if ((ev == pollin || ev == pollout) && !core::tls(*d)) {
+    if (detail::fast_paths && (ev == pollin || ev == pollout) && !core::tls(*d)) {
       // The per-message case: one event, no TLS. dispatch() would make the
       // same single call; nothing follows it to check the channel for.
       if (ev == pollin) {

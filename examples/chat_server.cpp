@@ -40,18 +40,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace {
 
-// SIGTERM/SIGINT stop the loop: request_exit() may be called from a signal
-// handler, so the loop runs without a timeout to poll a flag.
-asyncore::socket_map* g_map = nullptr;
-void on_signal(int) {
-  if (g_map) g_map->request_exit();
-}
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
 
 class chat_server;
 
@@ -285,11 +280,10 @@ int run_demo() {
 }
 
 int serve(asyncore::backend be, const std::string& host, std::uint16_t port) {
-  asyncore::socket_map map;
   // The library never touches signal handlers; the program owns them.
-  g_map = &map;
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
+  asyncore::socket_map map;
   std::error_code ec;
   chat_server server(asyncore::address(host, port), &map, ec);
   if (ec) {
@@ -300,10 +294,13 @@ int serve(asyncore::backend be, const std::string& host, std::uint16_t port) {
               server.socket().getsockname(ec).to_string().c_str(), asyncore::backend_name(be), host.c_str(),
               unsigned{server.port()});
   std::fflush(stdout);
-  asyncore::loop(30.0, be, &map, std::nullopt, ec);  // until a signal, or no channel is left
-  if (ec) {
-    std::fprintf(stderr, "chat_server: %s\n", asyncore::error_text(ec).c_str());
-    return 1;
+  // Short iterations, so a signal is noticed within 0.2 s.
+  while (!g_stop && !map.empty()) {
+    asyncore::loop(0.2, be, &map, 1, ec);
+    if (ec) {
+      std::fprintf(stderr, "chat_server: %s\n", asyncore::error_text(ec).c_str());
+      return 1;
+    }
   }
   asyncore::close_all(&map);
   std::printf("stopped\n");

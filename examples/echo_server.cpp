@@ -35,18 +35,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <optional>
-#include <string>
 #include <vector>
+#include <string>
 
 namespace {
 
-// SIGTERM/SIGINT stop the loop: request_exit() may be called from a signal
-// handler, so the loop runs without a timeout to poll a flag.
-asyncore::socket_map* g_map = nullptr;
-void on_signal(int) {
-  if (g_map) g_map->request_exit();
-}
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
 
 // The read buffer, shared by every connection (the loop runs one hook at a
 // time, and handle_read is done with it before it returns), so its size
@@ -179,12 +174,10 @@ int main(int argc, char** argv) {
   std::string host = "127.0.0.1";
   if (int rc = example_cli::parse_server_args(cli, static_cast<int>(rest.size()), rest.data(), be, port, &host))
     return rc;
-
-  asyncore::socket_map map;
-  // The library never touches signal handlers; the program owns them.
-  g_map = &map;
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
+
+  asyncore::socket_map map;
   std::error_code ec;
   echo_server server(&map, asyncore::address(host, port), ec);
   server.idle_timeout = idle_timeout;
@@ -195,10 +188,13 @@ int main(int argc, char** argv) {
   std::printf("listening on %s (%s)\n", server.socket().getsockname(ec).to_string().c_str(),
               asyncore::backend_name(be));
   std::fflush(stdout);
-  asyncore::loop(30.0, be, &map, std::nullopt, ec);  // until a signal, or no channel is left
-  if (ec) {
-    std::fprintf(stderr, "echo_server: %s\n", asyncore::error_text(ec).c_str());
-    return 1;
+  // Short iterations, so a signal is noticed within 0.2 s.
+  while (!g_stop && !map.empty()) {
+    asyncore::loop(0.2, be, &map, 1, ec);
+    if (ec) {
+      std::fprintf(stderr, "echo_server: %s\n", asyncore::error_text(ec).c_str());
+      return 1;
+    }
   }
   asyncore::close_all(&map);
   std::printf("stopped\n");

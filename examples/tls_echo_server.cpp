@@ -23,17 +23,12 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <optional>
 #include <string>
 
 namespace {
 
-// SIGTERM/SIGINT stop the loop: request_exit() may be called from a signal
-// handler, so the loop runs without a timeout to poll a flag.
-asyncore::socket_map* g_map = nullptr;
-void on_signal(int) {
-  if (g_map) g_map->request_exit();
-}
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
 
 class echo_handler : public asyncore::dispatcher_with_send {
  public:
@@ -133,6 +128,8 @@ int main(int argc, char** argv) {
     }
   }
   if (!have_port) return cli.usage_error("the port is missing");
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
 
   asyncore::tls_context ctx(asyncore::tls_role::server, engine);
   ctx.set_handshake_timeout(10);
@@ -143,10 +140,6 @@ int main(int argc, char** argv) {
     return example_cli::exit_failure;
   }
   asyncore::socket_map map;
-  // The library never touches signal handlers; the program owns them.
-  g_map = &map;
-  std::signal(SIGTERM, on_signal);
-  std::signal(SIGINT, on_signal);
   tls_echo_server server(&map, ctx, port, ec);
   if (ec) {
     std::fprintf(stderr, "tls_echo_server: %s\n", asyncore::error_text(ec).c_str());
@@ -160,10 +153,12 @@ int main(int argc, char** argv) {
   std::printf("listening on %s (TLS, %s)\n", server.socket().getsockname(ec).to_string().c_str(),
               asyncore::tls_engine_name(ctx.engine()));
   std::fflush(stdout);
-  asyncore::loop(30.0, asyncore::backend::poll, &map, std::nullopt, ec);  // until a signal, or no channel is left
-  if (ec) {
-    std::fprintf(stderr, "tls_echo_server: %s\n", asyncore::error_text(ec).c_str());
-    return example_cli::exit_failure;
+  while (!g_stop && !map.empty()) {
+    asyncore::loop(0.2, asyncore::backend::poll, &map, 1, ec);
+    if (ec) {
+      std::fprintf(stderr, "tls_echo_server: %s\n", asyncore::error_text(ec).c_str());
+      return example_cli::exit_failure;
+    }
   }
   asyncore::close_all(&map);
   std::printf("stopped\n");

@@ -52,10 +52,10 @@ class echo_handler : public asyncore::dispatcher_with_send {
  public:
   echo_handler(asyncore::socket sock, asyncore::socket_map* map, std::error_code& ec)
       : dispatcher_with_send(std::move(sock), map, ec) {
-    // readable() and writable() depend only on our own output buffer, which
-    // changes only in our handlers (and send() reports it): the loop may
-    // skip sampling them while we are idle (10000 idle clients cost nothing).
-    set_stable_predicates();
+    // readable() and writable() are dispatcher_with_send's, which announces
+    // every change of its output buffer: the loop samples them only then,
+    // not after every event (and an idle client costs nothing).
+    set_announced_predicates();
     // Back-pressure: stop reading while a slow client has over 1 MiB
     // unsent, read again once it is down to 256 KiB.
     set_output_limits(1u << 20, 256u << 10);

@@ -89,7 +89,14 @@ bool dispatcher::writable() { return true; }
 
 void dispatcher::set_stable_predicates(bool on) noexcept {
   stable_ = on;
+  if (!on) announced_ = false;
   if (registered_in_) detail::core::state(*registered_in_).set_stable(*this, on);
+}
+
+void dispatcher::set_announced_predicates(bool on) noexcept {
+  if (on && !stable_) set_stable_predicates(true);
+  announced_ = on;
+  interest_changed();  // sampled once more, under the new rule
 }
 
 void dispatcher::interest_changed() noexcept {
@@ -150,6 +157,7 @@ void dispatcher::handle_expt_event() {
   if (err) {
     if (connecting) {
       connecting = false;
+      interest_changed();  // (announced predicates: every change of the connection state is)
       handle_error(error_cause{err, nullptr, "connect failed: " + error_text(err)});
     } else {
       detail::core::deliver_error(*this, err, "socket error");
@@ -174,6 +182,7 @@ std::error_code dispatcher::handle_connect_event() {
   // The attempt is over either way; resetting `connecting` first also keeps
   // a handle_connect that throws from being re-entered on the next event.
   connecting = false;
+  interest_changed();  // (announced predicates; covers `connected` below too)
   if (err) return err;
   const detail::open_watch watch(*this);
   handle_connect();
@@ -228,6 +237,7 @@ void dispatcher::bind(const address& a, std::error_code& ec) {
 
 void dispatcher::listen(int backlog, std::error_code& ec) {
   accepting = true;
+  interest_changed();  // (announced predicates: listen() may run outside a handler)
   if (!socket_) {
     ec = make_error_code(errc::no_socket);
     return;
@@ -238,6 +248,7 @@ void dispatcher::listen(int backlog, std::error_code& ec) {
 void dispatcher::connect(const address& a, std::error_code& ec) {
   connected = false;
   connecting = true;
+  interest_changed();  // (announced predicates: connect() may run outside a handler)
   if (!socket_ || !a) {
     connecting = false;
     ec = make_error_code(socket_ ? errc::invalid_address : errc::no_socket);
@@ -284,6 +295,7 @@ std::optional<accepted_socket> dispatcher::accept(std::error_code& ec) {
     // spinning (the loop leaves this listener out until the pause ends).
     accept_pause_us_ = std::min(std::max(accept_pause_us_ * 2, accept_pause_min_us), accept_pause_max_us);
     accept_pause_until_ = detail::platform::monotonic_us() + accept_pause_us_;
+    interest_changed();  // the loop leaves the listener out: it must sample it
   }
   return std::nullopt;
 }

@@ -54,12 +54,14 @@ void dispatcher_with_send::send(std::string_view data) {
 void dispatcher_with_send::initiate_send() {
   std::size_t budget = ASYNCORE_WRITE_BUDGET;
   std::error_code err;
+  const bool had_output = !out_buffer_.empty();
   while (!out_buffer_.empty() && budget > 0) {
     const std::size_t len = std::min(out_buffer_.size(), chunk_max);
     const std::size_t n = detail::core::transmit(*this, out_buffer_.data(), len, chunk_max, budget, err);
     out_buffer_.consume(n);
     if (err || n < len) break;  // an error, would block, or the budget is spent
   }
+  if (had_output && out_buffer_.empty()) interest_changed();  // writable() is now false
   after_send(err);
 }
 
@@ -67,7 +69,10 @@ void dispatcher_with_send::after_send(const std::error_code& err) {
   // Settled: the buffer holds exactly what is still to go. A graceful close
   // cannot deliver the rest after a send error: it is dropped, and the
   // channel closes after the report (unless the report closed it).
-  if (err && closing()) out_buffer_.clear();
+  if (err && closing() && !out_buffer_.empty()) {
+    out_buffer_.clear();
+    interest_changed();  // writable() is now false
+  }
   const detail::open_watch watch(*this);
   check_marks();
   if (watch.closed()) return;

@@ -344,7 +344,11 @@ void iterate(map_state& m, std::int64_t timeout_us, backend b, std::error_code& 
     const detail::slot& s = m.slots[e.slot];
     dispatcher* d = s.d;
     if (!d) continue;  // closed earlier in this iteration
-    m.mark_dirty(e.slot);  // a handler runs: its predicates may change
+    // A handler runs: its predicates may change, so they are sampled again
+    // before the next wait; a channel with announced predicates says so
+    // itself (interest_changed()). TLS channels are sampled again always
+    // (the engine's wants change with the handshake).
+    if (!core::announced(*d) || core::tls(*d)) m.mark_dirty(e.slot);
     if (e.events & detail::ev_unwatchable) {
       report_unwatchable(*d, p->unwatchable_reason(e.slot));
       continue;

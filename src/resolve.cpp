@@ -69,6 +69,7 @@ void dispatcher::connect(std::string_view host, std::uint16_t port, std::error_c
   }
   connected = false;
   connecting = true;
+  interest_changed();  // (announced predicates; so is each change below, made in a posted call)
   // The answer is for this channel only while it is still open and this is
   // its latest request: close() and the destructor drop the token.
   auto token = std::make_shared<int>(0);
@@ -83,6 +84,7 @@ void dispatcher::connect(std::string_view host, std::uint16_t port, std::error_c
         pending_resolve_.reset();
         if (rec) {
           connecting = false;
+          interest_changed();
           handle_error(error_cause{rec, nullptr, "connect failed: " + error_text(rec)});
           return;
         }
@@ -91,6 +93,7 @@ void dispatcher::connect(std::string_view host, std::uint16_t port, std::error_c
         if (!cec) connect(a, cec);
         if (cec) {
           connecting = false;
+          interest_changed();
           handle_error(error_cause{cec, nullptr, "connect failed: " + error_text(cec)});
         }
       },

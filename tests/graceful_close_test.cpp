@@ -198,7 +198,17 @@ class line_echo : public asyncore::async_chat {
   bool eof_ = false;
 };
 
-enum class server_kind { send_echo, line_echo };
+// The same with announced predicates (as examples/echo_server.cpp has):
+// sampled only when dispatcher_with_send announces a change.
+class announced_send_echo : public send_echo {
+ public:
+  announced_send_echo(asyncore::socket sock, asyncore::socket_map* m, server_stats* st, std::error_code& ec)
+      : send_echo(std::move(sock), m, st, ec) {
+    set_announced_predicates();
+  }
+};
+
+enum class server_kind { send_echo, announced_send_echo, line_echo };
 
 class GracefulClose : public testing::TestWithParam<param> {
  protected:
@@ -213,6 +223,9 @@ class GracefulClose : public testing::TestWithParam<param> {
       std::error_code ec;
       if (kind == server_kind::send_echo) {
         auto* h = asyncore::make_owned<send_echo>(std::move(sock), m, &st, ec);
+        if (high) h->set_output_limits(high, low);
+      } else if (kind == server_kind::announced_send_echo) {
+        auto* h = asyncore::make_owned<announced_send_echo>(std::move(sock), m, &st, ec);
         if (high) h->set_output_limits(high, low);
       } else {
         auto* h = asyncore::make_owned<line_echo>(std::move(sock), m, &st, ec);
@@ -243,6 +256,10 @@ class GracefulClose : public testing::TestWithParam<param> {
 
 TEST_P(GracefulClose, send_echo_half_close) { run(server_kind::send_echo, 0, 0); }
 TEST_P(GracefulClose, send_echo_half_close_with_water_marks) { run(server_kind::send_echo, 64u << 10, 16u << 10); }
+TEST_P(GracefulClose, announced_send_echo_half_close) { run(server_kind::announced_send_echo, 0, 0); }
+TEST_P(GracefulClose, announced_send_echo_half_close_with_water_marks) {
+  run(server_kind::announced_send_echo, 64u << 10, 16u << 10);
+}
 TEST_P(GracefulClose, line_echo_half_close) { run(server_kind::line_echo, 0, 0); }
 TEST_P(GracefulClose, line_echo_half_close_with_water_marks) { run(server_kind::line_echo, 64u << 10, 16u << 10); }
 

@@ -175,6 +175,112 @@ TEST_P(StablePredicates, test_async_chat_push_from_outside) {
   queued_from_outside<quiet_chat>(GetParam().be);
 }
 
+// -- announced predicates: sampled only when the channel says they changed ---------
+
+TEST_P(StablePredicates, test_announced_dispatched_channel_is_not_sampled) {
+  ASYNCORE_SKIP_UNSUPPORTED(GetParam());
+  asyncore::socket_map map;
+  asyncore::socket a, b;
+  std::error_code ec;
+  ASSERT_TRUE(asyncore::socket_pair(a, b, ec)) << ec.message();
+  counting c(std::move(a), &map, ec);
+  ASSERT_FALSE(ec);
+  c.set_announced_predicates();
+  EXPECT_TRUE(c.stable_predicates());
+  iterate(map, GetParam().be, 2);
+  const int before = c.calls;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(b.send("x", 1, ec), 1u) << ec.message();
+    const int reads = c.reads;
+    ASSERT_TRUE(loop_until([&] { return c.reads > reads; }, map, GetParam().be, 10.0));
+  }
+  iterate(map, GetParam().be, 3);
+  EXPECT_EQ(c.calls, before);  // dispatched three times, never sampled again
+  c.interest_changed();
+  iterate(map, GetParam().be, 3);
+  EXPECT_EQ(c.calls, before + 1);
+  c.set_stable_predicates(false);  // off: both
+  EXPECT_FALSE(c.announced_predicates());
+}
+
+// dispatcher_with_send announces what its handlers change: output drained
+// (no write event after), a connect completing (no write event after it).
+class announced_send : public quiet_send {
+ public:
+  using quiet_send::quiet_send;
+  explicit announced_send(asyncore::socket_map* m) : quiet_send(asyncore::socket(), m, ignored_) {}
+  int writes = 0;
+  int connects = 0;
+  void handle_write() override {
+    ++writes;
+    quiet_send::handle_write();
+  }
+  void handle_connect() override { ++connects; }
+
+ private:
+  std::error_code ignored_;
+};
+
+TEST_P(StablePredicates, test_announced_dispatcher_with_send_drains_and_goes_quiet) {
+  ASYNCORE_SKIP_UNSUPPORTED(GetParam());
+  asyncore::socket_map map;
+  asyncore::socket a, b;
+  std::error_code ec;
+  ASSERT_TRUE(asyncore::socket_pair(a, b, ec)) << ec.message();
+  announced_send c(std::move(a), &map, ec);
+  ASSERT_FALSE(ec);
+  c.set_announced_predicates();
+  iterate(map, GetParam().be, 2);
+  std::string big(1 << 22, 'y');
+  c.send(big);  // from outside a handler: most of it waits for write events
+  std::size_t got = 0;
+  char buf[65536];
+  for (int i = 0; i < 20000 && got < big.size(); ++i) {
+    iterate(map, GetParam().be, 1);
+    for (;;) {
+      std::size_t n = b.recv(buf, sizeof buf, ec);
+      if (!n) break;
+      got += n;
+    }
+  }
+  EXPECT_EQ(got, big.size());
+  EXPECT_GT(c.writes, 0);
+  EXPECT_EQ(c.out_buffer_size(), 0u);
+  const int writes = c.writes;
+  iterate(map, GetParam().be, 20);
+  EXPECT_EQ(c.writes, writes) << "write events after the output drained";
+}
+
+TEST_P(StablePredicates, test_announced_dispatcher_with_send_connect) {
+  ASYNCORE_SKIP_UNSUPPORTED(GetParam());
+  asyncore::socket_map map;
+  asyncore::socket accepted;
+  base_server server(&map, bind_address(family::inet),
+                     [&](asyncore::socket sock, asyncore::socket_map*) { accepted = std::move(sock); });
+  announced_send c(&map);
+  std::error_code ec;
+  c.create_socket(family::inet, asyncore::socket_type::stream, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  c.set_announced_predicates();
+  c.connect(server.address_(), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(loop_until([&] { return c.connects == 1 && accepted.is_open(); }, map, GetParam().be, 10.0));
+  const int writes = c.writes;
+  iterate(map, GetParam().be, 20);
+  EXPECT_EQ(c.writes, writes) << "write events after the connect completed";
+  EXPECT_EQ(c.connects, 1);
+  c.send("ping", 4);
+  char buf[8];
+  std::size_t got = 0;
+  ASSERT_TRUE(loop_until(
+      [&] {
+        got += accepted.recv(buf + got, sizeof buf - got, ec);
+        return got >= 4;
+      },
+      map, GetParam().be, 10.0));
+  EXPECT_EQ(std::string(buf, got), "ping");
+}
+
 INSTANTIATE_TEST_SUITE_P(asyncore, StablePredicates, testing::ValuesIn(backend_params()), param_name);
 
 }  // namespace

@@ -75,6 +75,16 @@ class send_echo : public asyncore::dispatcher_with_send {
   stats* st_;
 };
 
+// With announced predicates: the pause and the resume reach the loop only
+// through dispatcher_with_send's own announcements.
+class announced_send_echo : public send_echo {
+ public:
+  announced_send_echo(asyncore::socket sock, asyncore::socket_map* m, stats* st, std::error_code& ec)
+      : send_echo(std::move(sock), m, st, ec) {
+    set_announced_predicates();
+  }
+};
+
 class line_echo : public asyncore::async_chat {
  public:
   line_echo(asyncore::socket sock, asyncore::socket_map* m, stats* st, std::error_code& ec)
@@ -230,6 +240,8 @@ class WaterMarks : public testing::TestWithParam<param> {
 };
 
 TEST_P(WaterMarks, dispatcher_with_send_echo) { run<send_echo>(GetParam().be, read_size); }
+
+TEST_P(WaterMarks, dispatcher_with_send_echo_announced) { run<announced_send_echo>(GetParam().be, read_size); }
 
 // One read more, and the reply line being framed when the mark passed.
 TEST_P(WaterMarks, async_chat_line_echo) { run<line_echo>(GetParam().be, read_size + line_size); }

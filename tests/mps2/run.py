@@ -55,6 +55,7 @@ DEVICE_EXCLUDED = {
     "*test_send_large*": "3 MiB sent and received, both kept: more than the board's RAM",
     "*GracefulClose.send_echo_half_close*": "echoes MiBs kept on both sides: more than the board's RAM",
     "*GracefulClose.line_echo_half_close*": "echoes MiBs kept on both sides: more than the board's RAM",
+    "*GracefulClose.announced_send_echo_half_close*": "echoes MiBs kept on both sides: more than the board's RAM",
     "*GracefulClosePair.close_when_done_closes_after_output*": "queues MiBs: more than the board's RAM",
     "*close_when_done_peer_gone*": "queues MiBs: more than the board's RAM",
     "*_from_outside*": "queues a 4 MiB string: more than the board's RAM",

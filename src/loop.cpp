@@ -347,8 +347,9 @@ void iterate(map_state& m, std::int64_t timeout_us, backend b, std::error_code& 
     // A handler runs: its predicates may change, so they are sampled again
     // before the next wait; a channel with announced predicates says so
     // itself (interest_changed()). TLS channels are sampled again always
-    // (the engine's wants change with the handshake).
-    if (!core::announced(*d) || core::tls(*d)) m.mark_dirty(e.slot);
+    // (the engine's wants change with the handshake), and so is a channel
+    // the backend could not watch (sampling is what retries the watch).
+    if (!core::announced(*d) || core::tls(*d) || (e.events & detail::ev_unwatchable)) m.mark_dirty(e.slot);
     if (e.events & detail::ev_unwatchable) {
       report_unwatchable(*d, p->unwatchable_reason(e.slot));
       continue;

@@ -174,6 +174,43 @@ class client final : public asyncore::async_chat {
   std::string data_;
 };
 
+/// The same echo client on dispatcher_with_send with announced predicates,
+/// which stays open after handle_error (a failed watch is retried).
+class patient final : public asyncore::dispatcher_with_send {
+ public:
+  patient(asyncore::socket_map* m, tally& t, std::string data)
+      : dispatcher_with_send(m), t_(t), data_(std::move(data)) {}
+  void open(family f) {
+    std::error_code ec;
+    create_socket(f, asyncore::socket_type::stream, ec);
+    EXPECT_FALSE(ec) << ec.message();
+    set_announced_predicates();
+  }
+  void handle_connect() override {
+    ++t_.connects;
+    send(data_);
+  }
+  void handle_read() override {
+    char buf[4096];
+    std::error_code ec;
+    const std::size_t n = recv(buf, sizeof buf, ec);
+    t_.received.append(buf, n);
+    if (t_.received.size() >= data_.size()) close();
+  }
+  void handle_close() override {
+    ++t_.closes;
+    close();
+  }
+  void handle_error(const asyncore::error_cause& c) override {
+    ++t_.errors;
+    t_.error = c.code;
+  }
+
+ private:
+  tally& t_;
+  std::string data_;
+};
+
 class fault_injection : public testing::TestWithParam<param> {
  protected:
   void SetUp() override {
@@ -476,6 +513,27 @@ TEST_P(fault_injection, ctl_not_enough_memory) {
   EXPECT_EQ(bad.connects, 0);
   EXPECT_EQ(fault::injected(op::ctl), 1);
   expect_clean_echo(good, data, 2);  // the kernel completed both handshakes
+}
+
+// A channel with announced predicates is not sampled after its events; the
+// report of a failed watch still is, since sampling is what retries it.
+TEST_P(fault_injection, ctl_not_enough_memory_is_retried_for_announced_predicates) {
+  if (be != backend::epoll) GTEST_SKIP() << "only epoll registers handles (select and poll take the set on each wait)";
+  SKIP_UNLESS_INJECTABLE(op::ctl, std::errc::not_enough_memory);
+  const std::string data = payload(5000);
+  tally t;
+  patient* p = asyncore::make_owned<patient>(&g.map, t, data);
+  p->open(fam);
+  fault::fail(op::ctl, std::errc::not_enough_memory, 1, 0, p->fileno());
+  std::error_code ec;
+  p->connect(lst->where(), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(run_until([&] { return t.received.size() >= data.size() || t.closes > 0; }))
+      << "the failed watch was not retried (" << t.received.size() << " of " << data.size() << " bytes)";
+  EXPECT_EQ(t.errors, 1);
+  EXPECT_EQ(t.error, fault::reported(op::ctl, std::errc::not_enough_memory)) << t.error.message();
+  EXPECT_EQ(t.connects, 1);
+  EXPECT_TRUE(t.received == data);
 }
 
 TEST_P(fault_injection, wake_no_buffer_space) {

@@ -136,6 +136,22 @@ class quiet_chat : public asyncore::async_chat {
   void found_terminator() override {}
 };
 
+// Iterates and reads `b` until `want` bytes came (at most 20000 iterations).
+std::size_t drain(asyncore::socket& b, asyncore::socket_map& map, backend be, std::size_t want) {
+  std::size_t got = 0;
+  char buf[65536];
+  std::error_code ec;
+  for (int i = 0; i < 20000 && got < want; ++i) {
+    iterate(map, be, 1);
+    for (;;) {
+      std::size_t n = b.recv(buf, sizeof buf, ec);
+      if (!n) break;
+      got += n;
+    }
+  }
+  return got;
+}
+
 template <class Channel>
 void queued_from_outside(backend be) {
   asyncore::socket_map map;
@@ -152,17 +168,7 @@ void queued_from_outside(backend be) {
   } else {
     c.send(big);
   }
-  std::size_t got = 0;
-  char buf[65536];
-  for (int i = 0; i < 20000 && got < big.size(); ++i) {
-    iterate(map, be, 1);
-    for (;;) {
-      std::size_t n = b.recv(buf, sizeof buf, ec);
-      if (!n) break;
-      got += n;
-    }
-  }
-  EXPECT_EQ(got, big.size());
+  EXPECT_EQ(drain(b, map, be, big.size()), big.size());
 }
 
 TEST_P(StablePredicates, test_dispatcher_with_send_output_from_outside) {
@@ -238,17 +244,7 @@ TEST_P(StablePredicates, test_announced_dispatcher_with_send_drains_and_goes_qui
   iterate(map, GetParam().be, 2);
   std::string big(256 << 10, 'y');  // small enough for the MPS2 board's RAM
   c.send(big);  // from outside a handler: most of it waits for write events
-  std::size_t got = 0;
-  char buf[65536];
-  for (int i = 0; i < 20000 && got < big.size(); ++i) {
-    iterate(map, GetParam().be, 1);
-    for (;;) {
-      std::size_t n = b.recv(buf, sizeof buf, ec);
-      if (!n) break;
-      got += n;
-    }
-  }
-  EXPECT_EQ(got, big.size());
+  EXPECT_EQ(drain(b, map, GetParam().be, big.size()), big.size());
   EXPECT_GT(c.writes, 0);
   EXPECT_EQ(c.out_buffer_size(), 0u);
   const int writes = c.writes;

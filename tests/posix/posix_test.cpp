@@ -291,23 +291,41 @@ TEST_P(Posix, test_eintr_retries_with_time_left) {
 // A real signal during a wait does not end the loop's iteration early.
 void ignore_signal(int) {}
 
+// Installs `handler` for SIGALRM (no SA_RESTART: a wait returns EINTR) and
+// arms a one-shot 20 ms timer; the destructor puts the old handler back.
+struct alarm_in_20ms {
+  explicit alarm_in_20ms(void (*handler)(int)) {
+    struct sigaction sa {};
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    ok = ::sigaction(SIGALRM, &sa, &old) == 0;
+    itimerval it{};
+    it.it_value.tv_usec = 20000;
+    if (ok) ::setitimer(ITIMER_REAL, &it, nullptr);
+  }
+  ~alarm_in_20ms() {
+    itimerval off{};
+    ::setitimer(ITIMER_REAL, &off, nullptr);
+    if (ok) ::sigaction(SIGALRM, &old, nullptr);
+  }
+  struct sigaction old {};
+  bool ok = false;
+};
+
 TEST_P(Posix, test_signal_does_not_shorten_timeout) {
-  struct sigaction sa {}, old {};
-  sa.sa_handler = ignore_signal;  // no SA_RESTART: poll/select return EINTR
-  sigemptyset(&sa.sa_mask);
-  ASSERT_EQ(::sigaction(SIGALRM, &sa, &old), 0);
   asyncore::socket a, b;
   std::error_code ec;
   (void)asyncore::socket_pair(a, b, ec);
   reader r(&map_);
   r.set_socket(std::move(a));
-  itimerval it{};
-  it.it_value.tv_usec = 20000;  // 20 ms into a 200 ms wait
-  ::setitimer(ITIMER_REAL, &it, nullptr);
-  auto t0 = std::chrono::steady_clock::now();
-  asyncore::poll_once(0.2, be(), &map_, ec);
-  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  ::sigaction(SIGALRM, &old, nullptr);
+  double took;
+  {
+    alarm_in_20ms alarm(ignore_signal);  // 20 ms into a 200 ms wait
+    ASSERT_TRUE(alarm.ok);
+    auto t0 = std::chrono::steady_clock::now();
+    asyncore::poll_once(0.2, be(), &map_, ec);
+    took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
   EXPECT_FALSE(ec) << ec.message();
   EXPECT_GE(took, 0.19);
   EXPECT_EQ(r.reads, 0);
@@ -319,23 +337,20 @@ asyncore::socket_map* g_exit_map = nullptr;
 void request_exit_from_signal(int) { g_exit_map->request_exit(); }
 
 TEST_P(Posix, test_request_exit_from_signal_handler_ends_loop) {
-  struct sigaction sa {}, old {};
-  sa.sa_handler = request_exit_from_signal;  // no SA_RESTART: the wait returns EINTR
-  sigemptyset(&sa.sa_mask);
   g_exit_map = &map_;
-  ASSERT_EQ(::sigaction(SIGALRM, &sa, &old), 0);
   asyncore::socket a, b;
   std::error_code ec;
   (void)asyncore::socket_pair(a, b, ec);
   reader r(&map_);
   r.set_socket(std::move(a));
-  itimerval it{};
-  it.it_value.tv_usec = 20000;  // 20 ms into a wait of up to 30 s, or before it began
-  ::setitimer(ITIMER_REAL, &it, nullptr);
-  auto t0 = std::chrono::steady_clock::now();
-  asyncore::loop(30.0, be(), &map_, std::nullopt, ec);
-  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  ::sigaction(SIGALRM, &old, nullptr);
+  double took;
+  {
+    alarm_in_20ms alarm(request_exit_from_signal);  // into a wait of up to 30 s, or before it began
+    ASSERT_TRUE(alarm.ok);
+    auto t0 = std::chrono::steady_clock::now();
+    asyncore::loop(30.0, be(), &map_, std::nullopt, ec);
+    took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
   EXPECT_FALSE(ec) << ec.message();
   EXPECT_LT(took, 10.0);         // ended by the request, not by the timeout
   EXPECT_EQ(map_.size(), 1u);    // nor for want of channels

@@ -108,7 +108,6 @@ struct core {
   static std::int64_t accept_paused_until(const dispatcher& d) noexcept { return d.accept_pause_until_; }
   /// set_announced_predicates() is on.
   static bool announced(const dispatcher& d) noexcept { return d.announced_; }
-
   /// The channel's TLS transport, null without TLS (src/tls/layer.cpp sets it).
   static tls_transport*& tls(dispatcher& d) noexcept { return d.tls_; }
   static const tls_transport* tls(const dispatcher& d) noexcept { return d.tls_; }

@@ -127,7 +127,6 @@ class poller {
   change_tracker tracker_;
 };
 
-
 /// Converts a timeout to whole milliseconds for poll-like calls: rounds up
 /// (so 0.5 ms waits 1 ms, never 0) and clamps to int's range; < 0 stays -1.
 inline int timeout_ms_ceil(std::int64_t us) noexcept {

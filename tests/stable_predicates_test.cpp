@@ -118,6 +118,7 @@ class quiet_send : public asyncore::dispatcher_with_send {
       : dispatcher_with_send(std::move(s), m, ec) {
     set_stable_predicates();
   }
+  explicit quiet_send(asyncore::socket_map* m) : dispatcher_with_send(m) { set_stable_predicates(); }
   void handle_read() override {
     char buf[256];
     std::error_code ec;
@@ -214,7 +215,6 @@ TEST_P(StablePredicates, test_announced_dispatched_channel_is_not_sampled) {
 class announced_send : public quiet_send {
  public:
   using quiet_send::quiet_send;
-  explicit announced_send(asyncore::socket_map* m) : quiet_send(asyncore::socket(), m, ignored_) {}
   int writes = 0;
   int connects = 0;
   void handle_write() override {
@@ -222,9 +222,6 @@ class announced_send : public quiet_send {
     quiet_send::handle_write();
   }
   void handle_connect() override { ++connects; }
-
- private:
-  std::error_code ignored_;
 };
 
 TEST_P(StablePredicates, test_announced_dispatcher_with_send_drains_and_goes_quiet) {

@@ -126,8 +126,7 @@ TEST(Examples, echo_server_1100_connections) {
   for (auto& c : clients) ok += c->done && !c->failed;
   EXPECT_EQ(ok, 1100);
 
-  ::kill(server.pid, SIGTERM);
-  EXPECT_TRUE(loop_until([&] { return out.eof; }, map, backend::poll, 10));
+  EXPECT_TRUE(stop_child(server, out, map));
   EXPECT_NE(out.text.find("stopped"), std::string::npos);
   EXPECT_EQ(server.wait(), 0);
   asyncore::close_all(&map, true);
@@ -259,8 +258,7 @@ TEST(Examples, line_echo_server) {
   ASSERT_FALSE(ec) << ec.message();
   EXPECT_TRUE(loop_until([&] { return !c.registered(); }, map, backend::poll, 10));
   EXPECT_EQ(c.got, "hello\r\nworld\n\nline three\n");
-  ::kill(server.pid, SIGTERM);
-  EXPECT_TRUE(loop_until([&] { return out.eof; }, map, backend::poll, 10));
+  EXPECT_TRUE(stop_child(server, out, map));
   EXPECT_NE(out.text.find("stopped"), std::string::npos);
   EXPECT_EQ(server.wait(), 0);
   asyncore::close_all(&map, true);
@@ -381,8 +379,7 @@ TEST(Examples, servers_listen_on_the_bind_address) {
     ASSERT_FALSE(ec);
     ASSERT_TRUE(loop_until([&] { return out.text.find('\n') != std::string::npos || out.eof; }, map, backend::poll, 10));
     EXPECT_EQ(out.text.rfind("listening on 127.0.0.2:", 0), 0u) << out.text;
-    ::kill(server.pid, SIGTERM);
-    EXPECT_TRUE(loop_until([&] { return out.eof; }, map, backend::poll, 10));
+    EXPECT_TRUE(stop_child(server, out, map));
     EXPECT_EQ(server.wait(), 0);
   }
 #endif

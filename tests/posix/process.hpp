@@ -9,6 +9,8 @@
 #include <asyncore/asyncore.hpp>
 #include <asyncore/file_dispatcher.hpp>
 
+#include "support.hpp"
+
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -100,6 +102,21 @@ struct output_reader : asyncore::file_dispatcher {
     close();
   }
 };
+
+// Stops a child with a signal and waits (through `map`) until its stdout
+// ends, at most `seconds`. The signal is sent again each second: under
+// ThreadSanitizer a signal that arrives just after the child's first write
+// can be lost (its runtime defers asynchronous signals; the child went on
+// polling with its flag unset, and a second SIGTERM stopped it), and these
+// tests are about what the child does once stopped, not about that runtime.
+inline bool stop_child(child& c, output_reader& out, asyncore::socket_map& map, int sig = SIGTERM,
+                       int seconds = 10) {
+  for (int k = 0; k < seconds; ++k) {
+    ::kill(c.pid, sig);
+    if (loop_until([&] { return out.eof; }, map, backend::poll, 1.0)) return true;
+  }
+  return false;
+}
 
 }  // namespace asyncore_test
 

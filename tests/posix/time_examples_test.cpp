@@ -52,8 +52,7 @@ std::uint16_t listening_port(output_reader& out, asyncore::socket_map& map) {
 // Stops a server example with SIGTERM: true when it said "stopped" and
 // exited with status 0 within the bound.
 bool stop_server(child& server, output_reader& out, asyncore::socket_map& map) {
-  ::kill(server.pid, SIGTERM);
-  if (!loop_until([&] { return out.eof; }, map, backend::poll, 10)) return false;
+  if (!stop_child(server, out, map)) return false;
   return server.wait() == 0 && out.text.find("stopped") != std::string::npos;
 }
 
